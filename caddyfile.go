@@ -22,6 +22,7 @@ func init() {
 // site, to strip identity headers and to serve the callback and logout
 // paths, which a login started under the matcher needs.
 func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
+	h.Next() // the directive name, so the next token may be a matcher
 	matcherSet, err := h.ExtractMatcherSet()
 	if err != nil {
 		return nil, err

@@ -1,0 +1,139 @@
+package instagramauth
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// The golden files in testdata/caddyfile_adapt hold a Caddyfile, a line of
+// dashes and the JSON it must adapt to.
+func TestCaddyfileAdapt(t *testing.T) {
+	files, err := filepath.Glob("testdata/caddyfile_adapt/*.caddyfiletest")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			caddyfile, expected, ok := strings.Cut(string(data), "----------")
+			if !ok {
+				t.Fatal("no ---------- line")
+			}
+			if !caddytest.CompareAdapt(t, file, strings.TrimSpace(caddyfile)+"\n", "caddyfile", strings.TrimSpace(expected)) {
+				t.Error("adapted JSON differs from the golden file")
+			}
+		})
+	}
+}
+
+// Bad options are refused by caddy adapt with the line and the option.
+func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
+	const secret = "9Z3dLr3KQ3NKl1nUq8V6mP3yLx4p4k1q7b2GZ0tD2m8="
+	cases := []struct {
+		option, line string
+		want         string
+	}{
+		{"frobnicate", "frobnicate yes", "unrecognized subdirective"},
+		{"token_url", "token_url", "exactly one argument"},
+		{"token_url", "token_url ftp://x", "not an absolute http(s) URL"},
+		{"authorize_url", "authorize_url /relative", "not an absolute http(s) URL"},
+		{"userinfo_url", "userinfo_url nope", "not an absolute http(s) URL"},
+		{"redirect_uri", "redirect_uri callback", "not an absolute http(s) URL"},
+		{"session_lifetime", "session_lifetime forever", "session_lifetime"},
+		{"session_lifetime", "session_lifetime -5m", "must be positive"},
+		{"cookie_secret", "cookie_secret c2hvcnQ=", "32 bytes"},
+		{"cookie_secret", "cookie_secret " + secret + " %%%", "32 bytes"},
+		{"cookie_name", "cookie_name bad;name", "not a valid name"},
+		{"header_user_id", "header_user_id Bad Header", "exactly one argument"},
+		{"header_token", "header_token X:Token", "not a valid name"},
+		{"logout_path", "logout_path bye", "path beginning with /"},
+		{"insecure_cookies", "insecure_cookies yes", "takes no argument"},
+		{"scope", "scope", "at least one argument"},
+		{"token_url", "token_url https://a.example/t\n\t\ttoken_url https://b.example/t", "given twice"},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			cfg := "example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t\tclient_secret s\n\t\t" + c.line + "\n\t}\n}\n"
+			_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
+			if err == nil {
+				t.Fatal("adapted without error")
+			}
+			msg := err.Error()
+			for _, want := range []string{c.option, c.want, "Caddyfile:"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+			if !strings.Contains(msg, "Caddyfile:5") && !strings.Contains(msg, "Caddyfile:6") {
+				t.Errorf("error %q does not name the option's line", msg)
+			}
+			if strings.Contains(c.line, "cookie_secret") && strings.Contains(msg, secret) {
+				t.Errorf("error %q quotes the secret", msg)
+			}
+		})
+	}
+	// A missing required option names the option.
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte("example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t}\n}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "client_secret") || !strings.Contains(err.Error(), "Caddyfile:") {
+		t.Errorf("missing client_secret: %v", err)
+	}
+}
+
+// The JSON config is checked as strictly as the Caddyfile (caddy validate).
+func TestJSONConfigValidation(t *testing.T) {
+	good := map[string]any{"handler": "instagram_auth", "client_id": "1", "client_secret": "s",
+		"cookie_secret": []string{"9Z3dLr3KQ3NKl1nUq8V6mP3yLx4p4k1q7b2GZ0tD2m8="}}
+	for option, bad := range map[string]any{
+		"token_url":        "not a url",
+		"userinfo_url":     "/me",
+		"cookie_secret":    []string{"dG9vIHNob3J0"},
+		"header_username":  "X Name",
+		"logout_path":      defaultRedirectPath,
+		"session_lifetime": -1,
+		"client_id":        "",
+	} {
+		t.Run(option, func(t *testing.T) {
+			h := map[string]any{}
+			for k, v := range good {
+				h[k] = v
+			}
+			h[option] = bad
+			err := validateJSON(t, h)
+			if err == nil || !strings.Contains(err.Error(), option) {
+				t.Errorf("%s=%v: error %v, want one naming %s", option, bad, err, option)
+			}
+		})
+	}
+	if err := validateJSON(t, good); err != nil {
+		t.Errorf("good config refused: %v", err)
+	}
+}
+
+func validateJSON(t *testing.T, handler map[string]any) error {
+	cfg := map[string]any{
+		"admin": map[string]any{"disabled": true},
+		"apps": map[string]any{"http": map[string]any{"servers": map[string]any{"s": map[string]any{
+			"listen": []string{"127.0.0.1:0"},
+			"routes": []any{map[string]any{"handle": []any{handler}}},
+		}}}},
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c caddy.Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	return caddy.Validate(&c)
+}
