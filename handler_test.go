@@ -252,13 +252,16 @@ func TestStateGuardsTheCallback(t *testing.T) {
 	attacker := newBrowser(t) // no state cookie: login CSRF
 	forged := strings.Repeat("A", len(state))
 	for name, status := range map[string]int{
-		"missing state":       callback("code="+code, h.client),
-		"forged state":        callback("code="+code+"&state="+forged, h.client),
-		"state of another":    callback("code="+code+"&state="+state, attacker),
-		"state, no cookie":    callback("code="+code+"&state="+url.QueryEscape(state[:20]), h.client),
-		"state with garbage":  callback("code="+code+"&state=%00%ff", h.client),
-		"duplicated state[]":  callback("code="+code+"&state="+forged+"&state="+state, h.client),
-		"state cookie forged": func() int { setCookie(attacker, cookieName, stateValue[:len(stateValue)-2]+"AA"); return callback("code="+code+"&state="+state, attacker) }(),
+		"missing state":      callback("code="+code, h.client),
+		"forged state":       callback("code="+code+"&state="+forged, h.client),
+		"state of another":   callback("code="+code+"&state="+state, attacker),
+		"state, no cookie":   callback("code="+code+"&state="+url.QueryEscape(state[:20]), h.client),
+		"state with garbage": callback("code="+code+"&state=%00%ff", h.client),
+		"duplicated state[]": callback("code="+code+"&state="+forged+"&state="+state, h.client),
+		"state cookie forged": func() int {
+			setCookie(attacker, cookieName, stateValue[:len(stateValue)-2]+"AA")
+			return callback("code="+code+"&state="+state, attacker)
+		}(),
 	} {
 		if status != http.StatusForbidden {
 			t.Errorf("%s: status %d, want 403", name, status)

@@ -74,16 +74,17 @@ type echo struct {
 
 // harness is one loaded Caddy config with its mock Instagram and upstream.
 type harness struct {
-	t        *testing.T
-	ig       *instagramtest.Server
-	up       *upstream
-	storage  string
-	logFile  string
-	caddy    *caddytest.Tester
-	client   *http.Client // a browser: cookie jar, redirects not followed
-	options  string
-	matcher  string
-	siteTail string
+	t         *testing.T
+	ig        *instagramtest.Server
+	up        *upstream
+	storage   string
+	logFile   string
+	caddy     *caddytest.Tester
+	client    *http.Client // a browser: cookie jar, redirects not followed
+	options   string
+	logFormat string // the log's format block; default json
+	matcher   string
+	siteTail  string
 }
 
 type harnessOption func(*harness)
@@ -92,6 +93,9 @@ type harnessOption func(*harness)
 func withOptions(lines ...string) harnessOption {
 	return func(h *harness) { h.options += strings.Join(lines, "\n") + "\n" }
 }
+
+// withLogFormat sets the format of Caddy's log, e.g. a filter.
+func withLogFormat(f string) harnessOption { return func(h *harness) { h.logFormat = f } }
 
 // withMatcher gives the directive a matcher token.
 func withMatcher(m string) harnessOption { return func(h *harness) { h.matcher = m } }
@@ -111,11 +115,12 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	h := &harness{
-		t:       t,
-		ig:      instagramtest.Start(t, testID, testSecret),
-		up:      startUpstream(t),
-		storage: filepath.Join(dir, "storage"),
-		logFile: filepath.Join(dir, "caddy.log"),
+		t:         t,
+		ig:        instagramtest.Start(t, testID, testSecret),
+		up:        startUpstream(t),
+		storage:   filepath.Join(dir, "storage"),
+		logFile:   filepath.Join(dir, "caddy.log"),
+		logFormat: "json",
 	}
 	for _, o := range opts {
 		o(h)
@@ -147,7 +152,7 @@ func (h *harness) caddyfile() string {
 	storage file_system %q
 	log {
 		output file %q
-		format json
+		format %s
 		level DEBUG
 	}
 }
@@ -166,7 +171,7 @@ http://localhost:%d {
 	%s
 	reverse_proxy %s
 }
-`, sitePort, h.storage, h.logFile, sitePort, h.matcher, testID, testSecret,
+`, sitePort, h.storage, h.logFile, h.logFormat, sitePort, h.matcher, testID, testSecret,
 		h.ig.AuthorizeURL(), h.ig.TokenURL(), h.blockOptions(), h.siteTail, strings.TrimPrefix(h.up.URL, "http://"))
 }
 

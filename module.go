@@ -18,6 +18,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 func init() {
@@ -106,8 +107,8 @@ type Handler struct {
 	aadSession   []byte        // binds sealed values to purpose and cookie name
 	aadPending   []byte
 	authorize    *url.URL
-	redirectPath string        // path part of RedirectURI
-	scope        string        // Scope comma-joined
+	redirectPath string // path part of RedirectURI
+	scope        string // Scope comma-joined
 	allowed      map[string]struct{}
 	headers      identityHeaders
 	instagram    *instagramClient
@@ -168,6 +169,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
 	h.usedStates = sharedLedger()
 	h.revoked = sharedRevocations()
+	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
+		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
+			"so access tokens will be logged; filter the header out of the log or set header_token off",
+			zap.String("header", h.headers.token))
+	}
 	return nil
 }
 
