@@ -327,3 +327,12 @@ func newLoopbackServer(t *testing.T, handler http.Handler) string {
 	t.Cleanup(func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String()
 }
+
+// decodeEcho reads the upstream's echo off the test goroutine.
+func decodeEcho(resp *http.Response, e *echo) error {
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d, want 200 from the upstream", resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(e)
+}
