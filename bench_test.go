@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -23,7 +24,13 @@ func newBenchHandler(b *testing.B) *Handler {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	b.Cleanup(cancel)
 	h := &Handler{ClientID: "123", ClientSecret: "secret", CookieSecret: []string{benchSecret}}
-	if err := h.Provision(ctx); err != nil {
+	// Without a Caddy config the logger is a development one at DEBUG, on
+	// stderr, and would print the debug-log warning amid the results.
+	stderr := os.Stderr
+	os.Stderr, _ = os.Open(os.DevNull)
+	err := h.Provision(ctx)
+	os.Stderr = stderr
+	if err != nil {
 		b.Fatal(err)
 	}
 	if err := h.Validate(); err != nil {
