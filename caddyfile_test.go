@@ -137,3 +137,18 @@ func validateJSON(t *testing.T, handler map[string]any) error {
 	}
 	return caddy.Validate(&c)
 }
+
+// client_secret from the environment: resolved when the config loads, and
+// an unset variable is named.
+func TestClientSecretFromEnvironment(t *testing.T) {
+	t.Setenv("IG_TEST_SECRET", "from-env")
+	h := map[string]any{"handler": "instagram_auth", "client_id": "1", "client_secret": "{env.IG_TEST_SECRET}",
+		"cookie_secret": []string{"9Z3dLr3KQ3NKl1nUq8V6mP3yLx4p4k1q7b2GZ0tD2m8="}}
+	if err := validateJSON(t, h); err != nil {
+		t.Fatalf("set variable: %v", err)
+	}
+	h["client_secret"] = "{env.IG_TEST_SECRET_UNSET}"
+	if err := validateJSON(t, h); err == nil || !strings.Contains(err.Error(), "IG_TEST_SECRET_UNSET") {
+		t.Errorf("unset variable: %v", err)
+	}
+}

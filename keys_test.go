@@ -114,3 +114,12 @@ http://localhost:%d {
 		}
 	}
 }
+
+// client_secret {env.NAME} is read when the config loads and is what
+// Instagram receives (the mock checks it).
+func TestClientSecretFromEnvLogsIn(t *testing.T) {
+	t.Setenv("IG_TEST_CLIENT_SECRET", testSecret)
+	h := newHarness(t)
+	h.load(strings.Replace(h.caddyfile(), "client_secret "+testSecret, "client_secret {env.IG_TEST_CLIENT_SECRET}", 1))
+	h.mustLogin(h.client, "zoe", "/")
+}

@@ -130,7 +130,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.applyDefaults()
 	repl := caddy.NewReplacer()
-	h.ClientSecret = repl.ReplaceKnown(h.ClientSecret, "")
+	if raw := h.ClientSecret; raw != "" {
+		h.ClientSecret = repl.ReplaceKnown(raw, "")
+		if h.ClientSecret == "" {
+			return fmt.Errorf("instagram_auth: client_secret: %s is empty (is the environment variable set?)", raw)
+		}
+	}
 	for i, s := range h.CookieSecret {
 		h.CookieSecret[i] = repl.ReplaceKnown(s, "")
 	}
