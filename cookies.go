@@ -39,6 +39,16 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 	return "", false
 }
 
+// headerMentions reports whether any Cookie line contains s.
+func headerMentions(r *http.Request, s string) bool {
+	for _, line := range r.Header["Cookie"] {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // newCookie gives every cookie of the plugin the same guarded attributes:
 // HttpOnly, SameSite=Lax (so it survives the top-level redirect back from
 // Instagram), Secure unless insecure_cookies, path /.
@@ -155,8 +165,11 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 		name    string
 		created int64
 	}
-	var alive []live
 	prefix := h.pendingPrefix()
+	if !headerMentions(r, prefix) {
+		return // the usual case: no login pending
+	}
+	var alive []live
 	for _, c := range r.Cookies() {
 		if !strings.HasPrefix(c.Name, prefix) {
 			continue

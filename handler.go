@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -94,17 +95,9 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// authorizeLocation is Instagram's authorize URL with our parameters.
+// authorizeLocation is Instagram's authorize URL for this login.
 func (h *Handler) authorizeLocation(p pendingLogin) string {
-	u := *h.authorize
-	q := u.Query()
-	q.Set("client_id", h.ClientID)
-	q.Set("redirect_uri", p.redirectURI)
-	q.Set("response_type", "code")
-	q.Set("scope", h.scope)
-	q.Set("state", p.state)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return h.authorize + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
 }
 
 // redirectURIFor completes a path-only redirect_uri with the scheme of the

@@ -562,3 +562,19 @@ func readAll(t *testing.T, resp *http.Response) string {
 	}
 	return string(b)
 }
+
+// authorize_url may carry parameters of its own (force_reauth,
+// enable_fb_login); ours are added, and a client_id or state in it is
+// replaced, not doubled.
+func TestAuthorizeURLKeepsItsParameters(t *testing.T) {
+	h := &Handler{ClientID: "42"}
+	h.authorize = authorizeBase("https://www.instagram.com/oauth/authorize?enable_fb_login=false&state=x&client_id=9", "42", "a,b")
+	q := mustQuery(t, h.authorizeLocation(pendingLogin{state: "s1", redirectURI: "https://app.example/cb?x=1"}))
+	want := url.Values{
+		"enable_fb_login": {"false"}, "client_id": {"42"}, "response_type": {"code"},
+		"scope": {"a,b"}, "redirect_uri": {"https://app.example/cb?x=1"}, "state": {"s1"},
+	}
+	if q.Encode() != want.Encode() {
+		t.Errorf("authorize query %q, want %q", q.Encode(), want.Encode())
+	}
+}

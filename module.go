@@ -106,7 +106,7 @@ type Handler struct {
 	keys         []cipher.AEAD // keys[0] seals; all open
 	aadSession   []byte        // binds sealed values to purpose and cookie name
 	aadPending   []byte
-	authorize    *url.URL
+	authorize    string // authorize_url and its fixed parameters, ready for redirect_uri and state
 	redirectPath string // path part of RedirectURI
 	scope        string // Scope comma-joined
 	allowed      map[string]struct{}
@@ -163,12 +163,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.keys = keys
 	h.aadSession = append(append([]byte{}, sessionPrefix...), h.CookieName...)
 	h.aadPending = append(append([]byte{}, pendingPrefix...), h.CookieName...)
-	h.authorize, err = url.Parse(h.AuthorizeURL)
-	if err != nil {
-		return fmt.Errorf("instagram_auth: authorize_url: %w", err)
-	}
-	h.redirectPath = redirectPath(h.RedirectURI)
 	h.scope = strings.Join(h.Scope, ",")
+	h.authorize = authorizeBase(h.AuthorizeURL, h.ClientID, h.scope)
+	h.redirectPath = redirectPath(h.RedirectURI)
 	h.allowed = allowSet(h.AllowUsers)
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
 	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
@@ -287,6 +284,26 @@ func checkPath(p string) error {
 		return fmt.Errorf("%q is not a path beginning with /", p)
 	}
 	return nil
+}
+
+// authorizeBase is the authorize URL with the parameters every login
+// shares, keeping any query it already has, so a login only appends
+// redirect_uri and state.
+func authorizeBase(authorizeURL, clientID, scope string) string {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return authorizeURL // refused by Validate
+	}
+	q := u.Query()
+	for _, k := range []string{"client_id", "response_type", "scope", "redirect_uri", "state"} {
+		q.Del(k)
+	}
+	fixed := url.Values{"client_id": {clientID}, "response_type": {"code"}, "scope": {scope}}.Encode()
+	if extra := q.Encode(); extra != "" {
+		fixed = extra + "&" + fixed
+	}
+	u.RawQuery = fixed
+	return u.String()
 }
 
 // redirectPath is the path on which the callback is served.
