@@ -189,10 +189,17 @@ func isUsernameShaped(s string) bool {
 	return true
 }
 
+// maxExpiresIn caps expires_in: more seconds would overflow a
+// time.Duration into the past, and the session is capped anyway.
+const maxExpiresIn = 10 * 365 * 24 * time.Hour
+
 func expiresIn(n json.Number, fallback time.Duration) time.Duration {
 	secs, err := n.Int64()
 	if err != nil || secs <= 0 {
 		return fallback
+	}
+	if secs > int64(maxExpiresIn/time.Second) {
+		return maxExpiresIn
 	}
 	return time.Duration(secs) * time.Second
 }

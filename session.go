@@ -27,6 +27,10 @@ const (
 	storageKey   = "instagram_auth/cookie_secret.b64"
 )
 
+// cookieEncoding spells sealed values: base64url, unpadded, with the
+// unused bits of the last character zero.
+var cookieEncoding = base64.RawURLEncoding.Strict()
+
 // session is what a session cookie holds.
 type session struct {
 	userID   string
@@ -134,7 +138,7 @@ func seal(keys []cipher.AEAD, aad, plaintext []byte) string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	buf = aead.Seal(buf, buf, plaintext, aad)
-	return base64.RawURLEncoding.EncodeToString(buf)
+	return cookieEncoding.EncodeToString(buf)
 }
 
 // open decrypts a sealed value with any key of the ring. It returns the
@@ -143,8 +147,10 @@ func open(keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok
 	if len(value) > maxCookieLen {
 		return nil, nil, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(value)
-	if err != nil {
+	// Strict, and no line breaks (which the decoder skips): a sealed value
+	// has one spelling only.
+	raw, err := cookieEncoding.DecodeString(value)
+	if err != nil || cookieEncoding.EncodedLen(len(raw)) != len(value) {
 		return nil, nil, false
 	}
 	for i, aead := range keys {
@@ -222,7 +228,9 @@ func readFields(b []byte, out []string) bool {
 	pos := 0
 	for i := range out {
 		n, w := binary.Uvarint(b[pos:])
-		if w <= 0 || n > uint64(len(b)-pos-w) {
+		// An overlong length ends in a zero byte: refused, so that a
+		// plaintext has one encoding only.
+		if w <= 0 || (w > 1 && b[pos+w-1] == 0) || n > uint64(len(b)-pos-w) {
 			return false
 		}
 		pos += w
