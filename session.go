@@ -172,45 +172,56 @@ func open(keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok
 	return nil, nil, false
 }
 
-// encodeSession lays a session out compactly: version, expiry, then
-// length-prefixed fields. No JSON: this is read on every request.
-func encodeSession(s session) []byte {
-	b := make([]byte, 0, 9+3*binary.MaxVarintLen16+len(s.userID)+len(s.username)+len(s.token))
-	b = append(b, formatV1)
-	b = binary.BigEndian.AppendUint64(b, uint64(s.expires))
-	return appendFields(b, s.userID, s.username, s.token)
+// Sessions and pending logins share one compact layout: a version byte,
+// a time (unix seconds), then three length-prefixed fields. No JSON: a
+// session is read on every request.
+type record struct {
+	time   int64
+	fields [3]string
 }
 
-// decodeSession reverses encodeSession with a single string allocation.
-func decodeSession(plain []byte) (session, bool) {
+func (rec record) encode() []byte {
+	f := rec.fields
+	b := make([]byte, 0, 9+3*binary.MaxVarintLen16+len(f[0])+len(f[1])+len(f[2]))
+	b = append(b, formatV1)
+	b = binary.BigEndian.AppendUint64(b, uint64(rec.time))
+	return appendFields(b, f[:]...)
+}
+
+// decodeRecord reverses encode with a single string allocation.
+func decodeRecord(plain []byte) (record, bool) {
+	var rec record
 	if len(plain) < 9 || plain[0] != formatV1 {
+		return rec, false
+	}
+	rec.time = int64(binary.BigEndian.Uint64(plain[1:9]))
+	return rec, readFields(plain[9:], rec.fields[:])
+}
+
+func encodeSession(s session) []byte {
+	return record{s.expires, [3]string{s.userID, s.username, s.token}}.encode()
+}
+
+func decodeSession(plain []byte) (session, bool) {
+	rec, ok := decodeRecord(plain)
+	if !ok {
 		return session{}, false
 	}
-	expires := int64(binary.BigEndian.Uint64(plain[1:9]))
-	var f [3]string
-	if !readFields(plain[9:], f[:]) {
-		return session{}, false
-	}
-	return session{userID: f[0], username: f[1], token: f[2], expires: expires}, true
+	f := rec.fields
+	return session{userID: f[0], username: f[1], token: f[2], expires: rec.time}, true
 }
 
 func encodePending(p pendingLogin) []byte {
-	b := make([]byte, 0, 9+3*binary.MaxVarintLen16+len(p.state)+len(p.redirectURI)+len(p.returnTo))
-	b = append(b, formatV1)
-	b = binary.BigEndian.AppendUint64(b, uint64(p.created))
-	return appendFields(b, p.state, p.redirectURI, p.returnTo)
+	return record{p.created, [3]string{p.state, p.redirectURI, p.returnTo}}.encode()
 }
 
 func decodePending(plain []byte) (pendingLogin, bool) {
-	if len(plain) < 9 || plain[0] != formatV1 {
+	rec, ok := decodeRecord(plain)
+	if !ok {
 		return pendingLogin{}, false
 	}
-	created := int64(binary.BigEndian.Uint64(plain[1:9]))
-	var f [3]string
-	if !readFields(plain[9:], f[:]) {
-		return pendingLogin{}, false
-	}
-	return pendingLogin{state: f[0], redirectURI: f[1], returnTo: f[2], created: created}, true
+	f := rec.fields
+	return pendingLogin{state: f[0], redirectURI: f[1], returnTo: f[2], created: rec.time}, true
 }
 
 func appendFields(b []byte, fields ...string) []byte {
