@@ -466,7 +466,7 @@ func TestTokenEndpointFailures(t *testing.T) {
 		"500":      func() { h.ig.SetTokenFault(0, 500, "oops") },
 		"html":     func() { h.ig.SetTokenFault(0, 200, "<html>hi</html>") },
 		"error":    func() { h.ig.SetTokenFault(0, 400, `{"error_type":"OAuthException","code":400,"error_message":"bad"}`) },
-		"too big":  func() { h.ig.SetTokenFault(0, 200, `{"access_token":"`+strings.Repeat("a", 2<<20)+`"}`) },
+		"too big":  func() { h.ig.SetTokenFault(0, 200, `{"access_token":"`+strings.Repeat("a", 10<<20)+`"}`) },
 		"too slow": func() { h.ig.SetTokenFault(3*time.Second, 0, "") },
 	} {
 		t.Run(name, func(t *testing.T) {
