@@ -152,3 +152,26 @@ func TestClientSecretFromEnvironment(t *testing.T) {
 		t.Errorf("unset variable: %v", err)
 	}
 }
+
+// Configs that would misbehave at run time are refused.
+func TestConfigsThatWouldMisbehave(t *testing.T) {
+	for name, body := range map[string]string{
+		"redirect_uri":    "redirect_uri https://example.com",
+		"header_username": "header_user_id X-User\n\t\theader_username x_user",
+		"header_token":    "header_token X-Instagram-User-Id",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := "example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t\tclient_secret s\n\t\t" + body + "\n\t}\n}\n"
+			adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
+			if err == nil {
+				var c caddy.Config
+				if err = json.Unmarshal(adapted, &c); err == nil {
+					err = caddy.Validate(&c)
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("error %v, want one naming %s", err, name)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -11,12 +12,14 @@ import (
 	"go.uber.org/zap"
 )
 
-var errBadHost = errors.New("the Host header cannot make a redirect_uri")
+var (
+	errBadHost        = errors.New("the Host header cannot make a redirect_uri")
+	errCallbackMethod = errors.New("the callback takes GET only")
+)
 
 // serveCallback finishes a login. The state is checked before anything is
 // done with the code, and is good for one callback only.
-func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Values) error {
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)

@@ -23,20 +23,40 @@ var (
 	pendingPrefix = []byte("instagram_auth state\x00")
 )
 
-// cookieValue finds a cookie in the request without allocating: this runs
-// on every request. Values are ours, never quoted.
-func cookieValue(r *http.Request, name string) (string, bool) {
-	for _, line := range r.Header["Cookie"] {
-		for len(line) > 0 {
+// cookieScan walks the request's cookies of one name without allocating:
+// this runs on every request. Values are ours, never quoted.
+type cookieScan struct {
+	lines []string // Cookie header lines not yet read
+	line  string   // the rest of the current line
+	name  string
+}
+
+func scanCookies(r *http.Request, name string) cookieScan {
+	return cookieScan{lines: r.Header["Cookie"], name: name}
+}
+
+// next returns the next value of a cookie of that name.
+func (s *cookieScan) next() (string, bool) {
+	for {
+		for len(s.line) > 0 {
 			var part string
-			part, line, _ = strings.Cut(line, ";")
+			part, s.line, _ = strings.Cut(s.line, ";")
 			part = strings.TrimSpace(part)
-			if len(part) > len(name) && part[len(name)] == '=' && part[:len(name)] == name {
-				return part[len(name)+1:], true
+			if len(part) > len(s.name) && part[len(s.name)] == '=' && part[:len(s.name)] == s.name {
+				return part[len(s.name)+1:], true
 			}
 		}
+		if len(s.lines) == 0 {
+			return "", false
+		}
+		s.line, s.lines = s.lines[0], s.lines[1:]
 	}
-	return "", false
+}
+
+// cookieValue returns the first cookie of that name.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	scan := scanCookies(r, name)
+	return scan.next()
 }
 
 // headerMentions reports whether any Cookie line contains s.
@@ -78,19 +98,26 @@ func (h *Handler) setSession(w http.ResponseWriter, s session) {
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (session, bool) {
-	value, ok := cookieValue(r, h.CookieName)
-	if !ok {
-		return session{}, false
-	}
-	plain, nonce, ok := open(h.keys, h.aadSession, value)
-	if !ok {
-		return session{}, false
-	}
-	s, ok := decodeSession(plain)
+	s, nonce, ok := h.openSession(r)
 	if !ok || s.expires <= now().Unix() || h.revoked.has(nonce) || !h.allows(s.userID, s.username) {
 		return session{}, false
 	}
 	return s, true
+}
+
+// openSession opens the first session cookie that is ours: a stale cookie
+// of the same name sent before it (an old host-only one, a sibling site's)
+// must not hide it.
+func (h *Handler) openSession(r *http.Request) (session, []byte, bool) {
+	scan := scanCookies(r, h.CookieName)
+	for value, ok := scan.next(); ok; value, ok = scan.next() {
+		if plain, nonce, ok := open(h.keys, h.aadSession, value); ok {
+			if s, ok := decodeSession(plain); ok {
+				return s, nonce, true
+			}
+		}
+	}
+	return session{}, nil, false
 }
 
 // randomState returns a fresh state: 32 bytes from crypto/rand, base64url.
@@ -119,6 +146,20 @@ func isStateShaped(s string) bool {
 	return err == nil
 }
 
+// isStateID accepts what pendingCookieName puts after the prefix.
+func isStateID(id string) bool {
+	if len(id) != stateIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // setPending seals a pending login into its own cookie.
 func (h *Handler) setPending(w http.ResponseWriter, p pendingLogin) {
 	value := seal(h.keys, h.aadPending, encodePending(p))
@@ -132,15 +173,14 @@ func (h *Handler) pendingFor(r *http.Request, state string) (pendingLogin, bool)
 	if !isStateShaped(state) {
 		return pendingLogin{}, false
 	}
-	value, ok := cookieValue(r, h.pendingCookieName(state))
-	if !ok {
-		return pendingLogin{}, false
+	scan := scanCookies(r, h.pendingCookieName(state))
+	for value, ok := scan.next(); ok; value, ok = scan.next() {
+		p, ok := h.openPending(value)
+		if ok && subtle.ConstantTimeCompare([]byte(p.state), []byte(state)) == 1 {
+			return p, true
+		}
 	}
-	p, ok := h.openPending(value)
-	if !ok || subtle.ConstantTimeCompare([]byte(p.state), []byte(state)) != 1 {
-		return pendingLogin{}, false
-	}
-	return p, true
+	return pendingLogin{}, false
 }
 
 // openPending opens a state cookie's value if it is ours and still live.
@@ -159,25 +199,37 @@ func (h *Handler) openPending(value string) (pendingLogin, bool) {
 
 // prunePending expires state cookies that are dead, and the oldest live
 // ones beyond maxPending-1, to make room for one more: the Cookie header
-// stays bounded however many logins a browser starts.
+// stays bounded however many logins a browser starts. Only names we could
+// have made are looked at, each once, and the clearing stops at a few, so
+// junk cookies cannot inflate the answer.
 func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
-	type live struct {
-		name    string
-		created int64
-	}
 	prefix := h.pendingPrefix()
 	if !headerMentions(r, prefix) {
 		return // the usual case: no login pending
 	}
+	type live struct {
+		name    string
+		created int64
+	}
 	var alive []live
+	seen := make(map[string]bool)
+	clears := 0
+	clear := func(name string) {
+		if clears < 2*maxPending {
+			h.clearCookie(w, name)
+			clears++
+		}
+	}
 	for _, c := range r.Cookies() {
-		if !strings.HasPrefix(c.Name, prefix) {
+		id, ok := strings.CutPrefix(c.Name, prefix)
+		if !ok || !isStateID(id) || seen[c.Name] {
 			continue
 		}
+		seen[c.Name] = true
 		if p, ok := h.openPending(c.Value); ok {
 			alive = append(alive, live{c.Name, p.created})
 		} else {
-			h.clearCookie(w, c.Name)
+			clear(c.Name)
 		}
 	}
 	if len(alive) < maxPending {
@@ -185,6 +237,6 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(alive, func(i, j int) bool { return alive[i].created < alive[j].created })
 	for _, c := range alive[:len(alive)-maxPending+1] {
-		h.clearCookie(w, c.name)
+		clear(c.name)
 	}
 }

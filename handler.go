@@ -16,13 +16,15 @@ import (
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	h.headers.removeFrom(r.Header)
 
-	switch r.URL.Path {
-	case h.redirectPath:
-		if r.Method == http.MethodGet {
-			return h.serveCallback(w, r)
+	if u := h.ownPath(r); u != nil {
+		if u.Path == h.LogoutPath {
+			return h.serveLogout(w, r)
 		}
-	case h.LogoutPath:
-		return h.serveLogout(w, r)
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			return caddyhttp.Error(http.StatusMethodNotAllowed, errCallbackMethod)
+		}
+		return h.serveCallback(w, r, u.Query())
 	}
 
 	if s, ok := h.currentSession(r); ok {
@@ -38,6 +40,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.startLogin(w, r)
 	}
 	return unauthorized(w)
+}
+
+// ownPath returns the URL of a request for the callback or logout path,
+// as the client sent it or as rewritten before this handler (try_files,
+// rewrite and uri run first, and must not hide these paths), or nil.
+func (h *Handler) ownPath(r *http.Request) *url.URL {
+	if r.URL.Path == h.redirectPath || r.URL.Path == h.LogoutPath {
+		return r.URL
+	}
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil &&
+		(orig.URL.Path == h.redirectPath || orig.URL.Path == h.LogoutPath) {
+		return orig.URL
+	}
+	return nil
 }
 
 // forward hands the user's identity to the next handlers: headers for the
@@ -148,13 +164,9 @@ func unauthorized(w http.ResponseWriter) error {
 // copied elsewhere, its sealed value is refused by this instance until it
 // would have expired.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
-	if value, ok := cookieValue(r, h.CookieName); ok {
-		if plain, nonce, ok := open(h.keys, h.aadSession, value); ok {
-			if s, ok := decodeSession(plain); ok {
-				h.revoked.add(string(nonce), s.expires)
-				h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
-			}
-		}
+	if s, nonce, ok := h.openSession(r); ok {
+		h.revoked.add(string(nonce), s.expires)
+		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
 	}
 	h.clearCookie(w, h.CookieName)
 	w.Header().Set("Cache-Control", "no-store")

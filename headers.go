@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 )
 
 // identityHeaders are the request headers that carry the user upstream.
@@ -19,14 +20,16 @@ func newIdentityHeaders(userID, username, token string) identityHeaders {
 		userID:   textproto.CanonicalMIMEHeaderKey(userID),
 		username: textproto.CanonicalMIMEHeaderKey(username),
 	}
-	ih.strip = []string{foldName(userID), foldName(username)}
-	if token == off {
-		// Still strip the default name: an upstream written for the
-		// default must not be fed a token a client chose.
-		ih.strip = append(ih.strip, foldName(defaultHeaderToken))
-	} else {
+	if token != off {
 		ih.token = textproto.CanonicalMIMEHeaderKey(token)
-		ih.strip = append(ih.strip, foldName(token))
+	}
+	// The default names are stripped too, whatever is configured: an
+	// upstream written for the defaults must not be fed an identity a
+	// client chose.
+	for _, name := range []string{userID, username, token, defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken} {
+		if name != off && !slices.Contains(ih.strip, foldName(name)) {
+			ih.strip = append(ih.strip, foldName(name))
+		}
 	}
 	return ih
 }

@@ -5,17 +5,23 @@ import (
 	"sync/atomic"
 )
 
-// maxLedger bounds the memory of an expiringSet: past it, new entries are
-// refused until old ones expire, so a flood cannot exhaust memory.
-const maxLedger = 100_000
+const (
+	// maxLedger bounds the memory of an expiringSet.
+	maxLedger = 100_000
+	// pruneEvery is how many additions pass between sweeps of expired
+	// entries, so the set shrinks back (and the hot path's empty check
+	// works again) without a sweep per request.
+	pruneEvery = 1024
+)
 
 // expiringSet remembers keys until their expiry (unix seconds). It keeps
 // the two small pieces of server memory the plugin has: states already
 // used at the callback, and sessions ended by logout. Both are defence in
 // depth on top of the cookies themselves, which stay stateless.
 type expiringSet struct {
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	m    map[string]int64
+	adds int
 	size atomic.Int64 // lets the hot path skip the lock while empty
 }
 
@@ -28,7 +34,10 @@ func newStateLedger() *stateLedger { return &expiringSet{m: make(map[string]int6
 func newRevocations() *revocations { return &expiringSet{m: make(map[string]int64)} }
 
 // add records key until expires; it reports false if key was already
-// there (a replay), and also when the set is full.
+// there (a replay). A full set evicts a live entry rather than refuse: a
+// refusing set would let anyone who fills it block every login. What an
+// evicted state loses is little, since its cookie is already cleared and
+// Instagram's codes work once only.
 func (s *expiringSet) add(key string, expires int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,10 +45,14 @@ func (s *expiringSet) add(key string, expires int64) bool {
 	if exp, ok := s.m[key]; ok && exp >= t {
 		return false
 	}
-	if len(s.m) >= maxLedger {
+	s.adds++
+	if s.adds%pruneEvery == 0 || len(s.m) >= maxLedger {
 		s.pruneLocked(t)
-		if len(s.m) >= maxLedger {
-			return false
+	}
+	if len(s.m) >= maxLedger {
+		for k := range s.m { // map order is random: no attacker picks the victim
+			delete(s.m, k)
+			break
 		}
 	}
 	s.m[key] = expires
@@ -52,9 +65,9 @@ func (s *expiringSet) has(key []byte) bool {
 	if s.size.Load() == 0 {
 		return false
 	}
-	s.mu.Lock()
+	s.mu.RLock()
 	exp, ok := s.m[string(key)]
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	return ok && exp >= now().Unix()
 }
 

@@ -161,8 +161,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.keys = keys
-	h.aadSession = append(append([]byte{}, sessionPrefix...), h.CookieName...)
-	h.aadPending = append(append([]byte{}, pendingPrefix...), h.CookieName...)
+	h.aadSession = sealedFor(sessionPrefix, h.CookieName, h.ClientID)
+	h.aadPending = sealedFor(pendingPrefix, h.CookieName, h.ClientID)
 	h.scope = strings.Join(h.Scope, ",")
 	h.authorize = authorizeBase(h.AuthorizeURL, h.ClientID, h.scope)
 	h.redirectPath = redirectPath(h.RedirectURI)
@@ -177,6 +177,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			zap.String("header", h.headers.token))
 	}
 	return nil
+}
+
+// sealedFor is the additional data that binds a sealed value to its
+// purpose, its cookie's name and the Instagram app: a value made for one
+// never opens as another, even where sites share a key.
+func sealedFor(purpose []byte, cookieName, clientID string) []byte {
+	aad := append([]byte{}, purpose...)
+	aad = append(aad, cookieName...)
+	aad = append(aad, 0)
+	return append(aad, clientID...)
 }
 
 func (h *Handler) applyDefaults() {
@@ -246,10 +256,19 @@ func (h *Handler) validateOptions() error {
 	if h.LogoutPath == redirectPath(h.RedirectURI) {
 		check("logout_path", errors.New("must differ from the redirect_uri path"))
 	}
+	if redirectPath(h.RedirectURI) == "/" {
+		check("redirect_uri", errors.New("needs a path of its own: the callback would take over /"))
+	}
 	check("header_user_id", checkToken(h.HeaderUserID))
 	check("header_username", checkToken(h.HeaderUsername))
+	if foldName(h.HeaderUsername) == foldName(h.HeaderUserID) {
+		check("header_username", errors.New("names the same header as header_user_id"))
+	}
 	if h.HeaderToken != off {
 		check("header_token", checkToken(h.HeaderToken))
+		if t := foldName(h.HeaderToken); t == foldName(h.HeaderUserID) || t == foldName(h.HeaderUsername) {
+			check("header_token", errors.New("names the same header as another header option"))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -8,14 +8,26 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
+// maxReturnPath keeps the state cookie, which carries the return path,
+// well below browsers' 4 KB cookie limit.
+const maxReturnPath = 1024
+
 // returnPath is the page to come back to after login: the request's own
-// path and query, as the client sent them (before any rewrite).
+// path and query, as the client sent them (before any rewrite). A very
+// long one loses its query, then its path.
 func returnPath(r *http.Request) string {
 	u := r.URL
 	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
 		u = orig.URL
 	}
-	return safeReturnPath(u.RequestURI())
+	p := u.RequestURI()
+	if len(p) > maxReturnPath {
+		p = u.EscapedPath()
+	}
+	if len(p) > maxReturnPath {
+		return "/"
+	}
+	return safeReturnPath(p)
 }
 
 // safeReturnPath keeps a return target on this site: a path beginning with
