@@ -31,7 +31,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 
 	p, ok := h.pendingFor(r, state)
-	if !ok || !h.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+	if !ok || !usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
 		h.logger.Warn("callback refused: missing, expired, forged or used state",
 			zap.String("remote_ip", remoteIP(r)))
 		return writePage(w, http.StatusForbidden, pageBadState)

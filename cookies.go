@@ -99,7 +99,7 @@ func (h *Handler) setSession(w http.ResponseWriter, s session) {
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (session, bool) {
 	s, nonce, ok := h.openSession(r)
-	if !ok || s.expires <= now().Unix() || h.revoked.has(nonce) || !h.allows(s.userID, s.username) {
+	if !ok || s.expires <= now().Unix() || revokedSessions.has(nonce) || !h.allows(s.userID, s.username) {
 		return session{}, false
 	}
 	return s, true
@@ -148,16 +148,7 @@ func isStateShaped(s string) bool {
 
 // isStateID accepts what pendingCookieName puts after the prefix.
 func isStateID(id string) bool {
-	if len(id) != stateIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return len(id) == stateIDLen && isAlnumOr(id, "-_")
 }
 
 // setPending seals a pending login into its own cookie.

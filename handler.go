@@ -136,16 +136,7 @@ func (h *Handler) redirectURIFor(r *http.Request) (string, bool) {
 // isHostShaped accepts a host[:port] of letters, digits, dots, hyphens,
 // colons and brackets: nothing that could change the URL it is put in.
 func isHostShaped(host string) bool {
-	if host == "" || len(host) > 255 {
-		return false
-	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-:[]", c) >= 0) {
-			return false
-		}
-	}
-	return true
+	return host != "" && len(host) <= 255 && isAlnumOr(host, ".-:[]")
 }
 
 // unauthorized answers an API call without a session: 401, a short JSON
@@ -165,7 +156,7 @@ func unauthorized(w http.ResponseWriter) error {
 // would have expired.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	if s, nonce, ok := h.openSession(r); ok {
-		h.revoked.add(string(nonce), s.expires)
+		revokedSessions.add(string(nonce), s.expires)
 		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
 	}
 	h.clearCookie(w, h.CookieName)

@@ -178,16 +178,7 @@ func isTokenShaped(s string) bool {
 // dots and underscores (and "" for unknown). Anything else is not put in
 // a header.
 func isUsernameShaped(s string) bool {
-	if len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return len(s) <= 30 && isAlnumOr(s, "._")
 }
 
 // maxExpiresIn caps expires_in: more seconds would overflow a

@@ -25,13 +25,15 @@ type expiringSet struct {
 	size atomic.Int64 // lets the hot path skip the lock while empty
 }
 
-type (
-	stateLedger = expiringSet
-	revocations = expiringSet
-)
+func newExpiringSet() *expiringSet { return &expiringSet{m: make(map[string]int64)} }
 
-func newStateLedger() *stateLedger { return &expiringSet{m: make(map[string]int64)} }
-func newRevocations() *revocations { return &expiringSet{m: make(map[string]int64)} }
+// The two sets are process-wide, shared by every handler instance and
+// surviving config reloads, so a reload neither re-opens a used state nor
+// forgets a logout.
+var (
+	usedStates      = newExpiringSet()
+	revokedSessions = newExpiringSet()
+)
 
 // add records key until expires; it reports false if key was already
 // there (a replay). A full set evicts a live entry rather than refuse: a

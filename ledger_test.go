@@ -9,7 +9,7 @@ import (
 
 func TestExpiringSetAddHas(t *testing.T) {
 	unitFixClock(t, unitEpoch)
-	s := newStateLedger()
+	s := newExpiringSet()
 	later := unitEpoch.Add(time.Minute).Unix()
 
 	if s.has([]byte("a")) {
@@ -43,7 +43,7 @@ func TestExpiringSetExpiry(t *testing.T) {
 	now = func() time.Time { return clock }
 	t.Cleanup(func() { now = saved })
 
-	s := newRevocations()
+	s := newExpiringSet()
 	exp := unitEpoch.Add(10 * time.Second).Unix()
 	s.add("k", exp)
 
@@ -78,7 +78,7 @@ func TestExpiringSetBound(t *testing.T) {
 	now = func() time.Time { return clock }
 	t.Cleanup(func() { now = saved })
 
-	s := newStateLedger()
+	s := newExpiringSet()
 	short := unitEpoch.Add(time.Minute).Unix()
 	long := unitEpoch.Add(time.Hour).Unix()
 	// Fill the set: half the entries expire soon, half later.
@@ -116,7 +116,7 @@ func TestExpiringSetBound(t *testing.T) {
 }
 
 func TestExpiringSetConcurrent(t *testing.T) {
-	s := newStateLedger()
+	s := newExpiringSet()
 	exp := now().Add(time.Hour).Unix()
 	var wg sync.WaitGroup
 	wins := make([]int, 8)
@@ -143,10 +143,10 @@ func TestExpiringSetConcurrent(t *testing.T) {
 }
 
 func TestSharedLedgers(t *testing.T) {
-	if sharedLedger() != sharedLedger() || sharedRevocations() != sharedRevocations() {
-		t.Fatal("shared ledgers are not shared")
+	if usedStates == nil || revokedSessions == nil {
+		t.Fatal("the process-wide sets are not made")
 	}
-	if (*expiringSet)(sharedLedger()) == (*expiringSet)(sharedRevocations()) {
+	if usedStates == revokedSessions {
 		t.Fatal("used states and revocations share one set")
 	}
 }

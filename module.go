@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -112,8 +111,6 @@ type Handler struct {
 	allowed      map[string]struct{}
 	headers      identityHeaders
 	instagram    *instagramClient
-	usedStates   *stateLedger
-	revoked      *revocations
 	logger       *zap.Logger
 }
 
@@ -169,8 +166,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.allowed = allowSet(h.AllowUsers)
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
 	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
-	h.usedStates = sharedLedger()
-	h.revoked = sharedRevocations()
 	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
 		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
 			"so access tokens will be logged; filter the header out of the log or set header_token off",
@@ -348,11 +343,22 @@ func checkToken(name string) error {
 }
 
 func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
+	return isAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isAlnumOr reports whether every byte of s is an ASCII letter, a digit or
+// one of extra: the shapes of usernames, hosts and state ids.
+func isAlnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
+			return false
+		}
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	return true
 }
 
 func checkCookieDomain(domain string) error {
@@ -392,26 +398,6 @@ func (h *Handler) allows(userID, username string) bool {
 	}
 	_, ok := h.allowed[strings.ToLower(username)]
 	return ok
-}
-
-// Process-wide ledgers, shared by every handler instance and surviving
-// config reloads, so a reload neither re-opens a used state nor forgets a
-// logout.
-var (
-	ledgerOnce   sync.Once
-	ledger       *stateLedger
-	revokedOnce  sync.Once
-	revokedByAll *revocations
-)
-
-func sharedLedger() *stateLedger {
-	ledgerOnce.Do(func() { ledger = newStateLedger() })
-	return ledger
-}
-
-func sharedRevocations() *revocations {
-	revokedOnce.Do(func() { revokedByAll = newRevocations() })
-	return revokedByAll
 }
 
 // Interface guards
