@@ -5,8 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,6 +71,74 @@ func headerMentions(r *http.Request, s string) bool {
 	return false
 }
 
+// dropOwnCookies removes the plugin's cookies (the session and pending
+// logins) from the request before it goes on. They are bearer credentials
+// for the whole site: the upstream gets the identity as headers, and must
+// not be able to log or replay them; they would also only swell its
+// headers. Other cookies pass untouched. On the usual request, whose only
+// cookie is ours, this deletes the header and allocates nothing.
+func (h *Handler) dropOwnCookies(hdr http.Header) {
+	lines := hdr["Cookie"]
+	if !slices.ContainsFunc(lines, func(line string) bool { return strings.Contains(line, h.CookieName) }) {
+		return
+	}
+	// Filtered in place, as deleting a header would change it in place:
+	// the request's header map is this request's own.
+	kept := lines[:0]
+	for _, line := range lines {
+		if rest := h.withoutOwnCookies(line); rest != "" {
+			kept = append(kept, rest)
+		}
+	}
+	if len(kept) == 0 {
+		delete(hdr, "Cookie")
+	} else {
+		hdr["Cookie"] = kept
+	}
+}
+
+// withoutOwnCookies returns a Cookie line without the plugin's cookies:
+// the line itself when it holds none, "" when it holds nothing else. One
+// pass; the copy is only made once a cookie of ours turns up.
+func (h *Handler) withoutOwnCookies(line string) string {
+	var b strings.Builder
+	dropped := false
+	for i := 0; i < len(line); {
+		j := strings.IndexByte(line[i:], ';')
+		if j < 0 {
+			j = len(line)
+		} else {
+			j += i
+		}
+		part := strings.TrimSpace(line[i:j])
+		own := h.isOwnCookie(part)
+		switch {
+		case own && !dropped:
+			dropped = true
+			// What is left is at most this long, and usually exactly.
+			b.Grow(len(line) - len(part))
+			b.WriteString(strings.TrimRight(line[:i], "; ")) // the cookies before ours, as sent
+		case !own && dropped && part != "":
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(part)
+		}
+		i = j + 1
+	}
+	if !dropped {
+		return line
+	}
+	return b.String()
+}
+
+// isOwnCookie tells the session cookie and pending logins' cookies from
+// others by the name of a "name=value" pair.
+func (h *Handler) isOwnCookie(pair string) bool {
+	rest, ok := strings.CutPrefix(pair, h.CookieName)
+	return ok && (rest == "" || rest[0] == '=' || strings.HasPrefix(rest, pendingInfix))
+}
+
 // newCookie gives every cookie of the plugin the same guarded attributes:
 // HttpOnly, SameSite=Lax (so it survives the top-level redirect back from
 // Instagram), Secure unless insecure_cookies, path /.
@@ -98,26 +168,37 @@ func (h *Handler) setSession(w http.ResponseWriter, s session) {
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (session, bool) {
-	s, nonce, ok := h.openSession(r)
-	if !ok || s.expires <= now().Unix() || revokedSessions.has(nonce) || !h.allows(s.userID, s.username) {
+	s, id, ok := h.openSession(r)
+	if !ok || s.expires <= now().Unix() || revokedSessions.has(id[:]) || !h.allows(s.userID, s.username) {
 		return session{}, false
 	}
 	return s, true
 }
 
+// sessionID names one sealed session: its GCM nonce, unique per seal.
+type sessionID [gcmNonceSize]byte
+
+const gcmNonceSize = 12 // what cipher.NewGCM uses
+
+// openBuffers lend openSession room to decode and decrypt a cookie in:
+// the session's fields are copied out, so the buffer goes back at once.
+var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
+
 // openSession opens the first session cookie that is ours: a stale cookie
 // of the same name sent before it (an old host-only one, a sibling site's)
 // must not hide it.
-func (h *Handler) openSession(r *http.Request) (session, []byte, bool) {
+func (h *Handler) openSession(r *http.Request) (session, sessionID, bool) {
+	buf := openBuffers.Get().(*[512]byte)
+	defer openBuffers.Put(buf)
 	scan := scanCookies(r, h.CookieName)
 	for value, ok := scan.next(); ok; value, ok = scan.next() {
-		if plain, nonce, ok := open(h.keys, h.aadSession, value); ok {
+		if plain, nonce, ok := openInto(buf[:0], h.keys, h.aadSession, value); ok && len(nonce) == gcmNonceSize {
 			if s, ok := decodeSession(plain); ok {
-				return s, nonce, true
+				return s, sessionID(nonce), true
 			}
 		}
 	}
-	return session{}, nil, false
+	return session{}, sessionID{}, false
 }
 
 // randomState returns a fresh state: 32 bytes from crypto/rand, base64url.
@@ -135,7 +216,10 @@ func (h *Handler) pendingCookieName(state string) string {
 	return h.pendingPrefix() + state[:stateIDLen]
 }
 
-func (h *Handler) pendingPrefix() string { return h.CookieName + "_state_" }
+func (h *Handler) pendingPrefix() string { return h.CookieName + pendingInfix }
+
+// pendingInfix joins the cookie name and a state id in a pending login's cookie name.
+const pendingInfix = "_state_"
 
 // isStateShaped accepts only what randomState makes.
 func isStateShaped(s string) bool {

@@ -34,6 +34,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if protected, err := h.protects(r); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	} else if !protected {
+		h.dropOwnCookies(r.Header)
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
@@ -57,8 +58,10 @@ func (h *Handler) ownPath(r *http.Request) *url.URL {
 }
 
 // forward hands the user's identity to the next handlers: headers for the
-// upstream, placeholders for Caddy (the access log's user_id).
+// upstream, placeholders for Caddy (the access log's user_id), in place of
+// the cookies it came from.
 func (h *Handler) forward(r *http.Request, s *session) {
+	h.dropOwnCookies(r.Header)
 	h.headers.set(r.Header, s)
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set("http.auth.user.id", s.userID)
@@ -155,8 +158,8 @@ func unauthorized(w http.ResponseWriter) error {
 // copied elsewhere, its sealed value is refused by this instance until it
 // would have expired.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
-	if s, nonce, ok := h.openSession(r); ok {
-		revokedSessions.add(string(nonce), s.expires)
+	if s, id, ok := h.openSession(r); ok {
+		revokedSessions.add(string(id[:]), s.expires)
 		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
 	}
 	h.clearCookie(w, h.CookieName)

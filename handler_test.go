@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,46 @@ func TestClientIdentityHeadersAreStripped(t *testing.T) {
 		t.Errorf("authenticated user id values %q", got)
 	}
 	check("authenticated, outside the matcher", h.upstreamSaw(h.get("/public", spoof...)))
+}
+
+// The plugin's cookies are bearer credentials for the whole site: the
+// upstream has no use for them (it gets the identity as headers) and must
+// not be able to log or replay them. The app's own cookies pass untouched,
+// on every Cookie line, inside the matcher or not.
+func TestUpstreamNeverSeesOurCookies(t *testing.T) {
+	h := newHarness(t, withMatcher("/private/*"))
+	h.startLogin(h.client, "/private/other-tab") // leaves a pending state cookie
+	h.mustLogin(h.client, "bob", "/private/x")
+	var ours []string
+	u, _ := url.Parse(siteURL)
+	for _, ck := range h.client.Jar.Cookies(u) {
+		ours = append(ours, ck.Name+"="+ck.Value)
+	}
+	if len(ours) != 2 {
+		t.Fatalf("want the session and a pending state cookie in the jar, have %q", ours)
+	}
+	plain := &http.Client{CheckRedirect: h.client.CheckRedirect}
+	lookalike := defaultCookieName + "_theme=dark" // not ours: a name that merely starts like it
+	for _, path := range []string{"/private/x", "/public"} {
+		lines := []string{
+			"Cookie", "app=1; " + strings.Join(ours, "; ") + "; " + lookalike,
+			"Cookie", ours[0],
+			"Cookie", "lang=en",
+		}
+		e := h.upstreamSaw(h.do(plain, http.MethodGet, siteURL+path, nil, append([]string{"Accept", "text/html"}, lines...)...))
+		got := e.Header.Values("Cookie")
+		if want := []string{"app=1; " + lookalike, "lang=en"}; !slices.Equal(got, want) {
+			t.Errorf("%s: upstream's Cookie lines %q, want %q", path, got, want)
+		}
+		if path == "/private/x" && e.Header.Get("X-Instagram-Username") != "bob" {
+			t.Errorf("%s: not authenticated by the cookies sent", path)
+		}
+	}
+	// Only our cookies: no Cookie header at all.
+	e := h.upstreamSaw(h.do(plain, http.MethodGet, siteURL+"/private/x", nil, "Accept", "text/html", "Cookie", strings.Join(ours, "; ")))
+	if got := e.Header.Values("Cookie"); len(got) != 0 {
+		t.Errorf("upstream got Cookie %q, want none", got)
+	}
 }
 
 // Behaviour 3 with a matcher: only matched requests need a session, and

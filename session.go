@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -144,13 +145,21 @@ func seal(keys []cipher.AEAD, aad, plaintext []byte) string {
 // open decrypts a sealed value with any key of the ring. It returns the
 // plaintext and the nonce, which identifies the sealed value.
 func open(keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok bool) {
+	return openInto(nil, keys, aad, value)
+}
+
+// openInto is open working in buf, grown if it is too small: the hot path
+// lends it a pooled buffer instead of allocating one per request.
+func openInto(buf []byte, keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok bool) {
 	if len(value) > maxCookieLen {
 		return nil, nil, false
 	}
 	// Strict, and no line breaks (which the decoder skips): a sealed value
 	// has one spelling only.
-	raw, err := cookieEncoding.DecodeString(value)
-	if err != nil || cookieEncoding.EncodedLen(len(raw)) != len(value) {
+	raw := slices.Grow(buf[:0], cookieEncoding.DecodedLen(len(value)))
+	n, err := cookieEncoding.Decode(raw[:cap(raw)], []byte(value))
+	raw = raw[:n]
+	if err != nil || cookieEncoding.EncodedLen(n) != len(value) {
 		return nil, nil, false
 	}
 	for i, aead := range keys {
