@@ -6,10 +6,11 @@
 #   (b) Caddy instagram_auth (this plugin) with a valid session cookie
 #   (c) Caddy forward_auth to oauth2-proxy v7.15.4 holding a valid session
 #
-# Each set-up is its own Caddy process, started once. The load is wrk with a
-# fixed number of connections for a fixed time, alternated round by round
-# (a b c a b c ...), and the ratios are medians of per-round ratios, so that
-# drift of the machine hits the three alike. Every answer that is not a 200
+# Each set-up is its own Caddy process, started afresh every round and
+# warmed up unrecorded. The load is wrk with a fixed number of connections
+# for a fixed time, alternated round by round (a b c, b c a, c a b, ...),
+# and the ratios are medians of per-round ratios, so that drift of the
+# machine, and any one process's luck, hits the three alike. Every answer that is not a 200
 # is counted (a 302 to a login page included); any at all makes the run
 # INVALID (exit status 1). The CPU time each set-up's processes spent per
 # request is shown too: it is steadier than req/s when other work shares the
@@ -26,6 +27,9 @@
 #   DURATION=3         seconds of load per set-up per round
 #   CONNECTIONS=16     wrk connections;  THREADS=2  wrk threads
 #   WARMUP=2           seconds of load per set-up once, before round 1
+#   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
+#                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
+#                      process per set-up for the whole run)
 #   MEM_REQUESTS=100000  requests per memory measurement (0: skip it)
 #   SESSIONS=1000      distinct sessions for the memory check over sessions
 #   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+7 are used
@@ -45,6 +49,8 @@ DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2}
+RESTART=${RESTART:-1}
+ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
 BASE_PORT=${BASE_PORT:-18400}
@@ -58,11 +64,12 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
-((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1)) ||
-	die "ROUNDS, DURATION, CONNECTIONS and THREADS must be at least 1"
+((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
+	die "ROUNDS, DURATION, CONNECTIONS, THREADS and ROUND_WARMUP must be at least 1"
+((RESTART <= 1)) || die "RESTART is 1 (new Caddy processes every round) or 0"
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -301,16 +308,46 @@ start o2p "$OAUTH2_PROXY" \
 	--skip-provider-button \
 	--request-logging=false
 start mock "${caddy[@]}" "$work/mock.Caddyfile"
-start a "${caddy[@]}" "$work/a.Caddyfile"
-start b "${caddy[@]}" "$work/b.Caddyfile"
-start c "${caddy[@]}" "$work/c.Caddyfile"
+
+# The set-ups' own processes, whose CPU time is read around each load: the
+# Caddy of each, and for (c) oauth2-proxy too.
+declare -A procs=()
+
+# start_setups / stop_setups: the three set-ups' Caddy processes. They are
+# started afresh every round (see RESTART): one process keeps its own small
+# bias for its whole life (two identical bare Caddy processes differed by 4%
+# here), which alternation alone cannot cancel; new processes each round
+# turn that bias into noise that the median of the rounds removes.
+start_setups() {
+	local s
+	for s in a b c; do
+		start "$s" "${caddy[@]}" "$work/$s.Caddyfile"
+	done
+	ready a "http://127.0.0.1:$p_a/"
+	ready b "http://127.0.0.1:$p_b/"
+	ready c "http://127.0.0.1:$p_c/"
+	procs=([a]="${pid[a]}" [b]="${pid[b]}" [c]="${pid[c]} ${pid[o2p]}")
+}
+stop_setups() {
+	local s p kept=()
+	for s in a b c; do
+		kill "${pid[$s]}" 2>/dev/null || true
+	done
+	for s in a b c; do
+		wait "${pid[$s]}" 2>/dev/null || true
+	done
+	# Forget the stopped pids, so that cleanup never signals a reused one.
+	for p in "${pids[@]}"; do
+		[[ $p == "${pid[a]}" || $p == "${pid[b]}" || $p == "${pid[c]}" ]] || kept+=("$p")
+	done
+	pids=("${kept[@]}")
+}
+
 ready upstream "http://127.0.0.1:$p_up/"
 ready fakefb "http://127.0.0.1:$p_fb/"
 ready o2p "http://127.0.0.1:$p_o2p/ping"
 ready mock "http://127.0.0.1:$p_mock/"
-ready a "http://127.0.0.1:$p_a/"
-ready b "http://127.0.0.1:$p_b/"
-ready c "http://127.0.0.1:$p_c/"
+start_setups
 
 # --- sessions -----------------------------------------------------------------
 # (b): through the mock Instagram, as a browser would.
@@ -405,8 +442,6 @@ ours() { # this script, what it ran and reaped (wrk, curl, ...), and its servers
 machine() { # busy and total ticks of all CPUs
 	awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat
 }
-declare -A procs=([a]="${pid[a]}" [b]="${pid[b]}" [c]="${pid[c]} ${pid[o2p]}")
-
 measure() { # ROUND SETUP SECONDS
 	local t0 t1 line
 	# shellcheck disable=SC2086 # procs holds a list of pids
@@ -427,9 +462,19 @@ fi
 note "$ROUNDS rounds of a b c, ${DURATION}s each, $CONNECTIONS connections, $THREADS wrk threads"
 read -r busy0 total0 < <(machine)
 ours0=$(ours)
+order=(a b c)
 for ((r = 1; r <= ROUNDS; r++)); do
-	for s in a b c; do
-		measure "$r" "$s" "$DURATION"
+	if ((RESTART && r > 1)); then
+		stop_setups
+		start_setups
+		for s in a b c; do # fresh processes: warm them, unrecorded (round 0)
+			measure 0 "$s" "$ROUND_WARMUP"
+		done
+	fi
+	# The order turns each round (a b c, b c a, c a b), so that no set-up
+	# always runs first or last.
+	for ((i = 0; i < 3; i++)); do
+		measure "$r" "${order[(r + i - 1) % 3]}" "$DURATION"
 	done
 	note "$(awk -v r="$r" -v n="$ROUNDS" '$1 == r { v[$2] = $3 }
 		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"] }' "$results")"
