@@ -5,6 +5,9 @@
 #   (a) Caddy reverse_proxy, no auth
 #   (b) Caddy instagram_auth (this plugin) with a valid session cookie
 #   (c) Caddy forward_auth to oauth2-proxy v7.15.4 holding a valid session
+#   (d) with FLOOR=1: Caddy reverse_proxy setting the very headers (b) sets,
+#       with request_header and no auth: what forwarding them costs Caddy,
+#       the floor under (b)
 #
 # Each set-up is its own Caddy process, started afresh every round and
 # warmed up unrecorded. The load is wrk with a fixed number of connections
@@ -27,12 +30,13 @@
 #   DURATION=3         seconds of load per set-up per round
 #   CONNECTIONS=16     wrk connections;  THREADS=2  wrk threads
 #   WARMUP=2           seconds of load per set-up once, before round 1
+#   FLOOR=0            1: measure (d) too, and print plugin/floor
 #   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
 #                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
 #                      process per set-up for the whole run)
 #   MEM_REQUESTS=100000  requests per memory measurement (0: skip it)
 #   SESSIONS=1000      distinct sessions for the memory check over sessions
-#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+7 are used
+#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+8 are used
 #   CADDY=path         a Caddy with the plugin and instagram_mock
 #                      (default: go build ./cmd/caddy into bench/.cache/)
 #   OAUTH2_PROXY=path  an oauth2-proxy binary (default: built once from the Go
@@ -50,6 +54,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2}
 RESTART=${RESTART:-1}
+FLOOR=${FLOOR:-0}
 ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
@@ -64,12 +69,15 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
 	die "ROUNDS, DURATION, CONNECTIONS, THREADS and ROUND_WARMUP must be at least 1"
 ((RESTART <= 1)) || die "RESTART is 1 (new Caddy processes every round) or 0"
+((FLOOR <= 1)) || die "FLOOR is 1 (measure set-up (d) too) or 0"
+setups=(a b c)
+((FLOOR == 0)) || setups+=(d)
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -189,8 +197,9 @@ p_c=$((BASE_PORT + 4))    # (c) Caddy + forward_auth
 p_mock=$((BASE_PORT + 5)) # mock Instagram (its own Caddy, out of (b)'s RSS)
 p_fb=$((BASE_PORT + 6))   # fake Facebook for oauth2-proxy
 p_o2p=$((BASE_PORT + 7))  # oauth2-proxy
+p_d=$((BASE_PORT + 8))    # (d) Caddy + request_header, with FLOOR=1
 
-for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p"; do
+for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "port $p on 127.0.0.1 is taken; choose other ports with BASE_PORT="
 	fi
@@ -269,6 +278,23 @@ http://127.0.0.1:$p_c {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+# (d) sets the headers (b) sets, values of the same shape (the login below
+# is user "bench": a 17-digit id, and the mock's 100-character tokens), and
+# takes the cookie out as (b) does.
+cat >"$work/d.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	default_bind 127.0.0.1
+}
+http://127.0.0.1:$p_d {
+	request_header X-Instagram-User-Id 17841400000000001
+	request_header X-Instagram-Username bench
+	request_header X-Instagram-Access-Token IGAA$(head -c 72 /dev/urandom | base64 -w0 | tr '+/' '-_')
+	request_header -Cookie
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
 cat >"$work/mock.Caddyfile" <<EOF
 {
 	admin off
@@ -313,32 +339,35 @@ start mock "${caddy[@]}" "$work/mock.Caddyfile"
 # Caddy of each, and for (c) oauth2-proxy too.
 declare -A procs=()
 
-# start_setups / stop_setups: the three set-ups' Caddy processes. They are
+# start_setups / stop_setups: the set-ups' Caddy processes. They are
 # started afresh every round (see RESTART): one process keeps its own small
 # bias for its whole life (two identical bare Caddy processes differed by 4%
 # here), which alternation alone cannot cancel; new processes each round
 # turn that bias into noise that the median of the rounds removes.
+declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/")
 start_setups() {
 	local s
-	for s in a b c; do
+	for s in "${setups[@]}"; do
 		start "$s" "${caddy[@]}" "$work/$s.Caddyfile"
 	done
-	ready a "http://127.0.0.1:$p_a/"
-	ready b "http://127.0.0.1:$p_b/"
-	ready c "http://127.0.0.1:$p_c/"
-	procs=([a]="${pid[a]}" [b]="${pid[b]}" [c]="${pid[c]} ${pid[o2p]}")
+	for s in "${setups[@]}"; do
+		ready "$s" "${url[$s]}"
+		procs[$s]=${pid[$s]}
+	done
+	procs[c]+=" ${pid[o2p]}"
 }
 stop_setups() {
-	local s p kept=()
-	for s in a b c; do
+	local s p kept=() stopped=" "
+	for s in "${setups[@]}"; do
 		kill "${pid[$s]}" 2>/dev/null || true
+		stopped+="${pid[$s]} "
 	done
-	for s in a b c; do
+	for s in "${setups[@]}"; do
 		wait "${pid[$s]}" 2>/dev/null || true
 	done
 	# Forget the stopped pids, so that cleanup never signals a reused one.
 	for p in "${pids[@]}"; do
-		[[ $p == "${pid[a]}" || $p == "${pid[b]}" || $p == "${pid[c]}" ]] || kept+=("$p")
+		[[ $stopped == *" $p "* ]] || kept+=("$p")
 	done
 	pids=("${kept[@]}")
 }
@@ -361,18 +390,17 @@ o2p_value=$(awk -F '\t' '$6 == "_oauth2_proxy" { print $7 }' "$jar")
 [[ -n $o2p_value ]] || die "oauth2-proxy set no _oauth2_proxy cookie"
 cookie_c="_oauth2_proxy=$o2p_value"
 
-declare -A url cookie name
-url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/")
+declare -A cookie name
 # (a) gets the very request (b) gets: the difference is the plugin alone.
-cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c")
-name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy")
+cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b")
+name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth")
 
 status() { # URL [COOKIE]
 	local args=(-s -o /dev/null --max-time 5 -w '%{http_code}' -H 'Accept: text/html')
 	[[ -z ${2:-} ]] || args+=(-H "Cookie: $2")
 	curl "${args[@]}" "$1"
 }
-for s in a b c; do
+for s in "${setups[@]}"; do
 	code=$(status "${url[$s]}" "${cookie[$s]}")
 	[[ $code == 200 ]] || die "${name[$s]}: status $code with its session, want 200"
 done
@@ -454,30 +482,31 @@ measure() { # ROUND SETUP SECONDS
 
 if ((WARMUP > 0)); then
 	note "warm-up: ${WARMUP}s per set-up"
-	for s in a b c; do
+	for s in "${setups[@]}"; do
 		measure 0 "$s" "$WARMUP"
 	done
 fi
 
-note "$ROUNDS rounds of a b c, ${DURATION}s each, $CONNECTIONS connections, $THREADS wrk threads"
+note "$ROUNDS rounds of ${setups[*]}, ${DURATION}s each, $CONNECTIONS connections, $THREADS wrk threads"
 read -r busy0 total0 < <(machine)
 ours0=$(ours)
-order=(a b c)
+n_setups=${#setups[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
 	if ((RESTART && r > 1)); then
 		stop_setups
 		start_setups
-		for s in a b c; do # fresh processes: warm them, unrecorded (round 0)
+		for s in "${setups[@]}"; do # fresh processes: warm them, unrecorded (round 0)
 			measure 0 "$s" "$ROUND_WARMUP"
 		done
 	fi
 	# The order turns each round (a b c, b c a, c a b), so that no set-up
 	# always runs first or last.
-	for ((i = 0; i < 3; i++)); do
-		measure "$r" "${order[(r + i - 1) % 3]}" "$DURATION"
+	for ((i = 0; i < n_setups; i++)); do
+		measure "$r" "${setups[(r + i - 1) % n_setups]}" "$DURATION"
 	done
 	note "$(awk -v r="$r" -v n="$ROUNDS" '$1 == r { v[$2] = $3 }
-		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"] }' "$results")"
+		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"];
+			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"] }' "$results")"
 done
 
 read -r busy1 total1 < <(machine)
@@ -552,7 +581,7 @@ cpu_per_req() { # SETUP: microseconds of its own processes' CPU per request, ove
 }
 printf '%-32s %8s %9s %9s %9s %8s\n' "setup (median of rounds)" "req/s" "p50" "p99" "CPU/req" "non-200"
 declare -A cpu
-for s in a b c; do
+for s in "${setups[@]}"; do
 	rps=$(column_of "$s" 3 | median)
 	p50=$(column_of "$s" 4 | median)
 	p99=$(column_of "$s" 5 | median)
@@ -571,6 +600,10 @@ spread() { # the per-round ratios on stdin: min, quartiles, max
 echo "per-round req/s plugin/bare: $(per_round b a | spread); plugin/oauth2-proxy: $(per_round b c | spread)"
 awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v c="${cpu[c]}" \
 	'BEGIN { printf "CPU per request: plugin/bare=%.2f oauth2-proxy/plugin=%.2f\n", b / a, c / b }'
+if ((FLOOR)); then
+	awk -v b="${cpu[b]}" -v d="${cpu[d]}" -v m="$(per_round b d | median)" -v s="$(per_round b d | spread)" \
+		'BEGIN { printf "floor: (d) sets the same headers, no auth: req/s plugin/(d)=%.2f (per round: %s), CPU per request plugin/(d)=%.2f\n", m, s, b / d }'
+fi
 ratio_ba=$(per_round b a | median)
 ratio_bc=$(per_round b c | median)
 if ((bad > 0)); then
