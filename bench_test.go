@@ -52,8 +52,9 @@ func benchRequest(b *testing.B, target string, header ...string) *http.Request {
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])
 	}
-	repl := caddy.NewReplacer()
-	ctx := context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl)
+	// As Caddy prepares every request: a replacer and a table of variables.
+	ctx := context.WithValue(r.Context(), caddy.ReplacerCtxKey, caddy.NewReplacer())
+	ctx = context.WithValue(ctx, caddyhttp.VarsCtxKey, map[string]any{})
 	return r.WithContext(ctx)
 }
 
@@ -83,6 +84,7 @@ func BenchmarkServeHTTPAuthenticated(b *testing.B) {
 	for b.Loop() {
 		copy(cookies, sent) // as sent: the handler drops its own cookie
 		r.Header["Cookie"] = cookies
+		caddyhttp.SetVar(r.Context(), sentCookiesVar, nil) // a new request's table is empty
 		if err := h.ServeHTTP(w, r, noopNext); err != nil {
 			b.Fatal(err)
 		}

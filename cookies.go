@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 const (
@@ -33,8 +35,10 @@ type cookieScan struct {
 	name  string
 }
 
+// scanCookies walks the cookies the client sent, including those an
+// earlier handler took out of the request.
 func scanCookies(r *http.Request, name string) cookieScan {
-	return cookieScan{lines: r.Header["Cookie"], name: name}
+	return cookieScan{lines: sentCookieLines(r), name: name}
 }
 
 // next returns the next value of a cookie of that name.
@@ -63,7 +67,7 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 
 // headerMentions reports whether any Cookie line contains s.
 func headerMentions(r *http.Request, s string) bool {
-	for _, line := range r.Header["Cookie"] {
+	for _, line := range sentCookieLines(r) {
 		if strings.Contains(line, s) {
 			return true
 		}
@@ -75,26 +79,55 @@ func headerMentions(r *http.Request, s string) bool {
 // logins) from the request before it goes on. They are bearer credentials
 // for the whole site: the upstream gets the identity as headers, and must
 // not be able to log or replay them; they would also only swell its
-// headers. Other cookies pass untouched. On the usual request, whose only
-// cookie is ours, this deletes the header and allocates nothing.
-func (h *Handler) dropOwnCookies(hdr http.Header) {
-	lines := hdr["Cookie"]
+// headers. Other cookies pass untouched.
+func (h *Handler) dropOwnCookies(r *http.Request) {
+	lines := r.Header["Cookie"]
 	if !slices.ContainsFunc(lines, func(line string) bool { return strings.Contains(line, h.CookieName) }) {
 		return
 	}
-	// Filtered in place, as deleting a header would change it in place:
-	// the request's header map is this request's own.
-	kept := lines[:0]
+	var kept []string
+	if stashed(r) == nil {
+		sent := &sentCookies{lines: lines}
+		caddyhttp.SetVar(r.Context(), sentCookiesVar, sent)
+		kept = sent.kept[:0]
+	}
 	for _, line := range lines {
 		if rest := h.withoutOwnCookies(line); rest != "" {
 			kept = append(kept, rest)
 		}
 	}
 	if len(kept) == 0 {
-		delete(hdr, "Cookie")
+		delete(r.Header, "Cookie")
 	} else {
-		hdr["Cookie"] = kept
+		r.Header["Cookie"] = kept
 	}
+}
+
+// sentCookiesVar names the request variable that keeps the Cookie lines as
+// the client sent them once a handler has taken its cookies out: a later
+// instagram_auth handler of the same site (under another matcher, say)
+// must still find them.
+const sentCookiesVar = "instagram_auth_sent_cookies"
+
+// sentCookies holds credentials, so as a placeholder it prints nothing.
+type sentCookies struct {
+	lines []string  // as sent
+	kept  [1]string // room for what is left of the usual single line
+}
+
+func (*sentCookies) String() string { return "" }
+
+func stashed(r *http.Request) *sentCookies {
+	s, _ := caddyhttp.GetVar(r.Context(), sentCookiesVar).(*sentCookies)
+	return s
+}
+
+// sentCookieLines are the request's Cookie lines as the client sent them.
+func sentCookieLines(r *http.Request) []string {
+	if s := stashed(r); s != nil {
+		return s.lines
+	}
+	return r.Header["Cookie"]
 }
 
 // withoutOwnCookies returns a Cookie line without the plugin's cookies:
@@ -190,7 +223,19 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 func (h *Handler) openSession(r *http.Request) (session, sessionID, bool) {
 	buf := openBuffers.Get().(*[512]byte)
 	defer openBuffers.Put(buf)
-	scan := scanCookies(r, h.CookieName)
+	// The header first: on the usual request no handler has taken our
+	// cookie out yet, and looking for what was sent costs a context lookup.
+	if s, id, ok := h.openSessionIn(r.Header["Cookie"], buf); ok {
+		return s, id, true
+	}
+	if sent := stashed(r); sent != nil {
+		return h.openSessionIn(sent.lines, buf)
+	}
+	return session{}, sessionID{}, false
+}
+
+func (h *Handler) openSessionIn(lines []string, buf *[512]byte) (session, sessionID, bool) {
+	scan := cookieScan{lines: lines, name: h.CookieName}
 	for value, ok := scan.next(); ok; value, ok = scan.next() {
 		if plain, nonce, ok := openInto(buf[:0], h.keys, h.aadSession, value); ok && len(nonce) == gcmNonceSize {
 			if s, ok := decodeSession(plain); ok {
@@ -295,7 +340,8 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 			clears++
 		}
 	}
-	for _, c := range r.Cookies() {
+	sent := &http.Request{Header: http.Header{"Cookie": sentCookieLines(r)}}
+	for _, c := range sent.Cookies() {
 		id, ok := strings.CutPrefix(c.Name, prefix)
 		if !ok || !isStateID(id) || seen[c.Name] {
 			continue

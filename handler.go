@@ -34,7 +34,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if protected, err := h.protects(r); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	} else if !protected {
-		h.dropOwnCookies(r.Header)
+		h.dropOwnCookies(r)
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
@@ -61,7 +61,7 @@ func (h *Handler) ownPath(r *http.Request) *url.URL {
 // upstream, placeholders for Caddy (the access log's user_id), in place of
 // the cookies it came from.
 func (h *Handler) forward(r *http.Request, s *session) {
-	h.dropOwnCookies(r.Header)
+	h.dropOwnCookies(r)
 	h.headers.set(r.Header, s)
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set("http.auth.user.id", s.userID)

@@ -170,6 +170,44 @@ func TestUpstreamNeverSeesOurCookies(t *testing.T) {
 	}
 }
 
+// Two directives in one site, the narrower first: /admin/ for alice, the
+// rest for anyone. The first takes the cookies out of what goes on, and
+// the second must still find them: the session, and a pending login's
+// state on its way to the second's callback.
+func TestTwoDirectivesInOneSite(t *testing.T) {
+	h := newHarness(t, withMatcher("/admin/*"),
+		withOptions("redirect_uri /oauth2/instagram/admin-callback", "allow_users alice"),
+		func(h *harness) {
+			h.siteTail += fmt.Sprintf("instagram_auth {\n%s\n}\n", strings.Join([]string{
+				"client_id " + testID, "client_secret " + testSecret,
+				"authorize_url " + h.ig.AuthorizeURL(), "token_url " + h.ig.TokenURL(),
+				"userinfo_url " + h.ig.UserinfoURL(), "long_lived_token " + h.ig.ExchangeURL(),
+				"insecure_cookies",
+			}, "\n"))
+		})
+	h.mustLogin(h.client, "alice", "/admin/x") // through the /admin/ directive's callback
+	for _, path := range []string{"/admin/x", "/shop"} {
+		e := h.upstreamSaw(h.get(path))
+		if e.Header.Get("X-Instagram-Username") != "alice" {
+			t.Errorf("%s: upstream saw user %q, want alice", path, e.Header.Get("X-Instagram-Username"))
+		}
+		if c := e.Header.Get("Cookie"); c != "" {
+			t.Errorf("%s: upstream got Cookie %q", path, c)
+		}
+	}
+
+	// bob logs in through the other directive: his state cookie passes the
+	// /admin/ directive (outside its matcher) on the way to the callback.
+	bob := newBrowser(t)
+	h.mustLogin(bob, "bob", "/shop")
+	if e := h.upstreamSaw(h.do(bob, http.MethodGet, siteURL+"/shop", nil, "Accept", "text/html")); e.Header.Get("X-Instagram-Username") != "bob" {
+		t.Errorf("/shop: upstream saw user %q, want bob", e.Header.Get("X-Instagram-Username"))
+	}
+	if resp := h.do(bob, http.MethodGet, siteURL+"/admin/x", nil, "Accept", "text/html"); resp.StatusCode != http.StatusFound {
+		t.Errorf("/admin/x for bob: status %d, want 302 to a login (not allowed)", resp.StatusCode)
+	}
+}
+
 // Behaviour 3 with a matcher: only matched requests need a session, and
 // the callback outside the matcher still completes the login.
 func TestMatcherLimitsProtection(t *testing.T) {
