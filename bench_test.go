@@ -31,6 +31,7 @@ func newBenchHandler(b *testing.B) *Handler {
 	os.Stderr, _ = os.Open(os.DevNull)
 	err := h.Provision(ctx)
 	os.Stderr = stderr
+	b.Cleanup(func() { _ = h.Cleanup() })
 	if err != nil {
 		b.Fatal(err)
 	}

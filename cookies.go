@@ -79,14 +79,15 @@ func headerMentions(r *http.Request, s string) bool {
 // logins) from the request before it goes on. They are bearer credentials
 // for the whole site: the upstream gets the identity as headers, and must
 // not be able to log or replay them; they would also only swell its
-// headers. Other cookies pass untouched.
+// headers. Other cookies pass untouched. If another handler could come
+// after this one, the first to take cookies out keeps them as sent.
 func (h *Handler) dropOwnCookies(r *http.Request) {
 	lines := r.Header["Cookie"]
 	if !slices.ContainsFunc(lines, func(line string) bool { return strings.Contains(line, h.CookieName) }) {
 		return
 	}
 	var kept []string
-	if stashed(r) == nil {
+	if liveHandlers.Load() > 1 && stashed(r) == nil {
 		sent := &sentCookies{lines: lines}
 		caddyhttp.SetVar(r.Context(), sentCookiesVar, sent)
 		kept = sent.kept[:0]

@@ -46,8 +46,17 @@ func TestDropOwnCookiesLines(t *testing.T) {
 		r.Header["Cookie"] = lines
 		return r.WithContext(context.WithValue(r.Context(), caddyhttp.VarsCtxKey, map[string]any{}))
 	}
+	// Alone, the handler keeps nothing: no other handler comes after it.
+	r := request("a=1; " + own)
+	h.dropOwnCookies(r)
+	if stashed(r) != nil || !slices.Equal(r.Header["Cookie"], []string{"a=1"}) {
+		t.Errorf("alone: kept %v, Cookie %q", stashed(r), r.Header["Cookie"])
+	}
+
+	liveHandlers.Add(2) // as with two directives in one site
+	defer liveHandlers.Add(-2)
 	sent := []string{"a=1", own, "b=2; " + own, "c=3"}
-	r := request(slices.Clone(sent)...)
+	r = request(slices.Clone(sent)...)
 	h.dropOwnCookies(r)
 	if want := []string{"a=1", "b=2", "c=3"}; !slices.Equal(r.Header["Cookie"], want) {
 		t.Errorf("Cookie lines %q, want %q", r.Header["Cookie"], want)

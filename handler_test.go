@@ -136,6 +136,9 @@ func TestClientIdentityHeadersAreStripped(t *testing.T) {
 // on every Cookie line, inside the matcher or not.
 func TestUpstreamNeverSeesOurCookies(t *testing.T) {
 	h := newHarness(t, withMatcher("/private/*"))
+	if n := liveHandlers.Load(); n != 1 {
+		t.Errorf("%d live handlers, want 1: the cookies taken out are then not kept", n)
+	}
 	h.startLogin(h.client, "/private/other-tab") // leaves a pending state cookie
 	h.mustLogin(h.client, "bob", "/private/x")
 	var ours []string
@@ -185,6 +188,9 @@ func TestTwoDirectivesInOneSite(t *testing.T) {
 				"insecure_cookies",
 			}, "\n"))
 		})
+	if n := liveHandlers.Load(); n != 2 {
+		t.Errorf("%d live handlers, want the 2 of this config", n)
+	}
 	h.mustLogin(h.client, "alice", "/admin/x") // through the /admin/ directive's callback
 	for _, path := range []string{"/admin/x", "/shop"} {
 		e := h.upstreamSaw(h.get(path))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -124,6 +125,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 // Provision fills in defaults, resolves secrets and prepares the keys.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	liveHandlers.Add(1) // Caddy calls Cleanup even when Provision fails
 	h.logger = ctx.Logger()
 	h.applyDefaults()
 	repl := caddy.NewReplacer()
@@ -400,8 +402,22 @@ func (h *Handler) allows(userID, username string) bool {
 	return ok
 }
 
+// liveHandlers counts provisioned handlers. While there is only one, no
+// other instagram_auth handler can come after it in a request, and the
+// hot path need not keep the cookies it takes out for one (see
+// dropOwnCookies). During a reload old and new overlap, which only means
+// keeping them for a moment.
+var liveHandlers atomic.Int64
+
+// Cleanup is called when the config that provisioned h is unloaded.
+func (h *Handler) Cleanup() error {
+	liveHandlers.Add(-1)
+	return nil
+}
+
 // Interface guards
 var (
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
