@@ -65,8 +65,8 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 	return scan.next()
 }
 
-// headerMentions reports whether any Cookie line contains s.
-func headerMentions(r *http.Request, s string) bool {
+// cookiesMention reports whether any Cookie line the client sent contains s.
+func cookiesMention(r *http.Request, s string) bool {
 	for _, line := range sentCookieLines(r) {
 		if strings.Contains(line, s) {
 			return true
@@ -86,12 +86,10 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 	if !slices.ContainsFunc(lines, func(line string) bool { return strings.Contains(line, h.CookieName) }) {
 		return
 	}
-	var kept []string
 	if liveHandlers.Load() > 1 && stashed(r) == nil {
-		sent := &sentCookies{lines: lines}
-		caddyhttp.SetVar(r.Context(), sentCookiesVar, sent)
-		kept = sent.kept[:0]
+		caddyhttp.SetVar(r.Context(), sentCookiesVar, &sentCookies{lines})
 	}
+	var kept []string
 	for _, line := range lines {
 		if rest := h.withoutOwnCookies(line); rest != "" {
 			kept = append(kept, rest)
@@ -111,10 +109,7 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 const sentCookiesVar = "instagram_auth_sent_cookies"
 
 // sentCookies holds credentials, so as a placeholder it prints nothing.
-type sentCookies struct {
-	lines []string  // as sent
-	kept  [1]string // room for what is left of the usual single line
-}
+type sentCookies struct{ lines []string }
 
 func (*sentCookies) String() string { return "" }
 
@@ -325,7 +320,7 @@ func (h *Handler) openPending(value string) (pendingLogin, bool) {
 // junk cookies cannot inflate the answer.
 func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 	prefix := h.pendingPrefix()
-	if !headerMentions(r, prefix) {
+	if !cookiesMention(r, prefix) {
 		return // the usual case: no login pending
 	}
 	type live struct {

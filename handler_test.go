@@ -142,8 +142,7 @@ func TestUpstreamNeverSeesOurCookies(t *testing.T) {
 	h.startLogin(h.client, "/private/other-tab") // leaves a pending state cookie
 	h.mustLogin(h.client, "bob", "/private/x")
 	var ours []string
-	u, _ := url.Parse(siteURL)
-	for _, ck := range h.client.Jar.Cookies(u) {
+	for _, ck := range jarCookies(h.client) {
 		ours = append(ours, ck.Name+"="+ck.Value)
 	}
 	if len(ours) != 2 {
@@ -321,13 +320,7 @@ func TestStateGuardsTheCallback(t *testing.T) {
 	cbURL, _ := url.Parse(cb)
 	code, state := cbURL.Query().Get("code"), cbURL.Query().Get("state")
 	cookieName := defaultCookieName + "_state_" + state[:stateIDLen]
-	stateValue := ""
-	u, _ := url.Parse(siteURL)
-	for _, c := range h.client.Jar.Cookies(u) {
-		if c.Name == cookieName {
-			stateValue = c.Value
-		}
-	}
+	stateValue := jarCookie(h.client, cookieName)
 	if stateValue == "" {
 		t.Fatal("no state cookie in the browser")
 	}
@@ -404,9 +397,8 @@ func TestParallelTabs(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		h.startLogin(c, fmt.Sprintf("/page/%d", i))
 	}
-	u, _ := url.Parse(siteURL)
 	pending, size := 0, 0
-	for _, ck := range c.Jar.Cookies(u) {
+	for _, ck := range jarCookies(c) {
 		size += len(ck.Name) + len(ck.Value) + 3
 		if strings.HasPrefix(ck.Name, defaultCookieName+"_state_") {
 			pending++

@@ -285,16 +285,24 @@ func (h *harness) upstreamSaw(resp *http.Response) echo {
 	return e
 }
 
-// sessionCookie returns the browser's session cookie value for the site.
-func sessionCookie(c *http.Client) string {
+// jarCookies returns the cookies the browser holds for the site.
+func jarCookies(c *http.Client) []*http.Cookie {
 	u, _ := url.Parse(siteURL)
-	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == defaultCookieName {
+	return c.Jar.Cookies(u)
+}
+
+// jarCookie returns the value of the browser's cookie of that name.
+func jarCookie(c *http.Client, name string) string {
+	for _, ck := range jarCookies(c) {
+		if ck.Name == name {
 			return ck.Value
 		}
 	}
 	return ""
 }
+
+// sessionCookie returns the browser's session cookie value for the site.
+func sessionCookie(c *http.Client) string { return jarCookie(c, defaultCookieName) }
 
 // setCookie puts a cookie in the browser's jar for the site.
 func setCookie(c *http.Client, name, value string) {

@@ -3,7 +3,6 @@ package instagramauth
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -72,8 +71,7 @@ func exerciseAndFindSecrets(t *testing.T, h *harness, tokenHeader bool) []string
 	add("state", mustQuery(t, authorize).Get("state"))
 	cb := stripFragment(h.consent(h.client, authorize, "quinn", true))
 	add("code", mustQuery(t, cb).Get("code"))
-	u, _ := url.Parse(siteURL)
-	for _, c := range h.client.Jar.Cookies(u) {
+	for _, c := range jarCookies(h.client) {
 		add("state cookie", c.Value)
 	}
 	resp := h.do(h.client, http.MethodGet, cb, nil)
