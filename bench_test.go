@@ -61,22 +61,25 @@ func benchRequest(b *testing.B, target string, header ...string) *http.Request {
 
 var noopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })
 
-// A typical session: a 17-digit id, a username and a 60-day token.
+// A typical session: a 17-digit id, a username and a 60-day token, made
+// for the benchmark request's host.
 func benchSession(b *testing.B, h *Handler) string {
 	b.Helper()
-	s := session{
-		userID:   "17841405793187218",
-		username: "alice.shop",
-		token:    "IGAATQVJ5dGxwZAHZAtOE1aOGJmNTl3bUVWZAkQ5ZA0NMNE5uZAUxIaVJPRlNkcHFWSHRIZAVhuNHZAfcWp6T1pXR0E3bDZAPd3BCbkFhbHdCZA2xzV3JjZAWVnNHhTeGZAaY1R4",
-		expires:  now().Add(24 * time.Hour).Unix(),
-	}
-	return seal(h.keys, h.aadSession, encodeSession(s))
+	r := benchRequest(b, "/")
+	s := h.newSession(identity{
+		userID:    "17841405793187218",
+		username:  "alice.shop",
+		token:     "IGAATQVJ5dGxwZAHZAtOE1aOGJmNTl3bUVWZAkQ5ZA0NMNE5uZAUxIaVJPRlNkcHFWSHRIZAVhuNHZAfcWp6T1pXR0E3bDZAPd3BCbkFhbHdCZA2xzV3JjZAWVnNHhTeGZAaY1R4",
+		expires:   now().Add(60 * 24 * time.Hour),
+		longLived: true,
+	}, r)
+	return h.keys.seal(h.cfg.aad.session, encodeSession(&s))
 }
 
 func BenchmarkServeHTTPAuthenticated(b *testing.B) {
 	h := newBenchHandler(b)
 	r := benchRequest(b, "/dashboard", "Accept", "text/html",
-		"Cookie", "_ga=GA1.1.123; "+defaultCookieName+"="+benchSession(b, h)+"; theme=dark")
+		"Cookie", "_ga=GA1.1.123; "+h.cfg.cookieNames.session+"="+benchSession(b, h)+"; theme=dark")
 	sent := r.Header["Cookie"]
 	cookies := slices.Clone(sent)
 	w := httptest.NewRecorder()

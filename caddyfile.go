@@ -2,6 +2,11 @@ package instagramauth
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -16,13 +21,24 @@ func init() {
 	httpcaddyfile.RegisterDirectiveOrder("instagram_auth", httpcaddyfile.Before, "basic_auth")
 }
 
+// callbacksState is the adapter's per-site record of callback paths
+// already taken by an instagram_auth directive, and the line of each.
+const callbacksState = "instagram_auth.callbacks"
+
 // parseCaddyfile sets up the handler from Caddyfile tokens. The
 // directive's matcher does not wrap the route: it becomes the handler's
 // "protect" matcher, so the handler still runs on every request of the
-// site, to strip identity headers and to serve the callback and logout
-// paths, which a login started under the matcher needs.
+// site, to strip identity headers and to serve its own paths, which a
+// login started under the matcher needs. For the same reason the directive
+// must sit at the top level of the site.
 func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
 	h.Next() // the directive name, so the next token may be a matcher
+	line := h.Line()
+	if nested(h) {
+		return nil, h.Errf("must be at the top level of the site block, not inside handle, route or another block: " +
+			"there, requests for its callback and logout paths never reach it, and other routes get the client's " +
+			"identity headers unstripped; write it at the top level with a matcher, e.g. instagram_auth /admin* { ... }")
+	}
 	matcherSet, err := h.ExtractMatcherSet()
 	if err != nil {
 		return nil, err
@@ -31,179 +47,276 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
 		return nil, err
 	}
+	if err := claimCallback(h, handler, line); err != nil {
+		return nil, err
+	}
 	if matcherSet != nil {
 		handler.ProtectRaw = caddyhttp.RawMatcherSets{matcherSet}
 	}
 	return h.NewRoute(nil, handler), nil
 }
 
+// nested tells a directive inside a block (handle, route, ...) from one at
+// the top level of the site: Caddy hands top-level directives one map as
+// both State and BlockState, and nested ones a copy as BlockState.
+func nested(h httpcaddyfile.Helper) bool {
+	const probe = "instagram_auth.nesting_probe"
+	h.BlockState[probe] = true
+	_, top := h.State[probe]
+	delete(h.BlockState, probe)
+	delete(h.State, probe)
+	return !top
+}
+
+// claimCallback refuses a second directive of the site with the same
+// callback path: the first would serve every callback, judging the second's
+// users by its own allow_users.
+func claimCallback(h httpcaddyfile.Helper, handler *Handler, line int) error {
+	site, ok := siteKey(h)
+	if !ok {
+		return nil
+	}
+	path := pathOf(handler.RedirectURI)
+	if handler.RedirectURI == "" {
+		path = defaultRedirectPath
+	}
+	key := callbacksState + " " + site
+	taken, _ := h.State[key].(map[string]int)
+	if taken == nil {
+		taken = map[string]int{}
+		h.State[key] = taken
+	}
+	if first, dup := taken[path]; dup {
+		return fmt.Errorf("redirect_uri: the callback path %s is already served by the instagram_auth directive at line %d: "+
+			"give this one its own redirect_uri, at %s:%d", path, first, h.File(), line)
+	}
+	taken[path] = line
+	return nil
+}
+
+// siteKey names the site block a directive is in: the adapter's State is
+// shared by every site of the Caddyfile, and Caddy offers no public way to
+// tell them apart, so the block's keys (its addresses, where they are
+// written) are read with reflection, read-only. Should a later Caddy lay
+// the Helper out otherwise, the check is skipped rather than ever failing
+// a good config.
+func siteKey(h httpcaddyfile.Helper) (string, bool) {
+	keys := reflect.ValueOf(h).FieldByName("parentBlock").FieldByName("Keys")
+	if !keys.IsValid() || keys.Kind() != reflect.Slice || keys.Len() == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < keys.Len(); i++ {
+		tok := keys.Index(i)
+		file, line, text := tok.FieldByName("File"), tok.FieldByName("Line"), tok.FieldByName("Text")
+		if file.Kind() != reflect.String || line.Kind() != reflect.Int || text.Kind() != reflect.String {
+			return "", false
+		}
+		fmt.Fprintf(&b, "%s:%d:%s ", file.String(), line.Int(), text.String())
+	}
+	return b.String(), true
+}
+
 // UnmarshalCaddyfile parses the directive:
 //
 //	instagram_auth [<matcher>] {
-//	    client_id        <id>
-//	    client_secret    <secret>
-//	    redirect_uri     <url|path>
-//	    scope            <scope...>
-//	    authorize_url    <url>
-//	    token_url        <url>
-//	    userinfo_url     <url>|off
-//	    long_lived_token <url>|off
-//	    cookie_name      <name>
-//	    cookie_domain    <domain>
-//	    cookie_secret    <key> [<old key...>]
+//	    client_id          <id>
+//	    client_secret      <secret>
+//	    redirect_uri       <url|path>
+//	    scope              <scope...>
+//	    authorize_url      <url>
+//	    token_url          <url>
+//	    userinfo_url       <url>|off
+//	    long_lived_token   <url>|off
+//	    token_refresh      <url>|off
+//	    cookie_name        <name>
+//	    cookie_domain      <domain>
+//	    cookie_secret      <key> [<old key...>]
 //	    insecure_cookies
-//	    session_lifetime <duration>
-//	    logout_path      <path>
-//	    allow_users      <id|username...>
-//	    header_user_id   <header>
-//	    header_username  <header>
-//	    header_token     <header>|off
-//	    timeout          <duration>
+//	    session_lifetime   <duration>
+//	    session_idle       <duration>
+//	    timeout            <duration>
+//	    logout_path        <path>
+//	    logout_redirect    <path|url>
+//	    whoami_path        <path>
+//	    deauthorize_path   <path>
+//	    data_deletion_path <path>
+//	    allow_preflight
+//	    login_rate_limit   <count> <duration>|off
+//	    allow_users        <id|username...>
+//	    header_user_id     <header>
+//	    header_username    <header>
+//	    header_token       <header>|off
 //	}
 //
-// Every error names the option and the line.
+// The parser checks the syntax; then the options are validated as
+// Provision validates them, and each error names the option and its line.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
-		return d.Errf("instagram_auth: unexpected argument %q: options go in a block", d.Val())
+		return d.Errf("unexpected argument %q: options go in a block", d.Val())
 	}
-	seen := make(map[string]bool)
+	lines := map[string]int{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		option := d.Val()
-		if seen[option] && option != "allow_users" {
-			return d.Errf("instagram_auth: %s given twice", option)
+		if _, seen := lines[option]; seen && option != "allow_users" {
+			return d.Errf("%s given twice", option)
 		}
-		seen[option] = true
+		lines[option] = d.Line()
 		if err := h.parseOption(d, option); err != nil {
 			return err
 		}
 	}
-	if h.ClientID == "" {
-		return d.Errf("instagram_auth: client_id is required")
-	}
-	if h.ClientSecret == "" {
-		return d.Errf("instagram_auth: client_secret is required")
-	}
-	return nil
+	return h.validateAdapted(d, lines)
 }
 
-// parseOption reads one subdirective's arguments and checks them.
+// validateAdapted runs the config checks on a copy with defaults in, and
+// reports each error at the line of its option (or of the directive, for
+// a required option that is missing).
+func (h *Handler) validateAdapted(d *caddyfile.Dispenser, lines map[string]int) error {
+	check := *h
+	check.Scope = append([]string(nil), h.Scope...)
+	check.applyDefaults()
+	var errs []error
+	for _, e := range check.validate() {
+		line, given := lines[e.option]
+		if !given {
+			line = d.Line()
+			if e.option == "client_id" || e.option == "client_secret" {
+				e.err = errors.New("is required")
+			}
+		}
+		errs = append(errs, fmt.Errorf("%w, at %s:%d", e, d.File(), line))
+	}
+	return errors.Join(errs...)
+}
+
+// Options by the arguments they take.
+var (
+	listOptions = map[string]bool{"scope": true, "cookie_secret": true, "allow_users": true}
+	oneOptions  = map[string]bool{
+		"client_id": true, "client_secret": true, "redirect_uri": true,
+		"authorize_url": true, "token_url": true, "userinfo_url": true,
+		"long_lived_token": true, "token_refresh": true, "cookie_name": true,
+		"cookie_domain": true, "logout_path": true, "logout_redirect": true,
+		"whoami_path": true, "deauthorize_path": true, "data_deletion_path": true,
+		"header_user_id": true, "header_username": true, "header_token": true,
+	}
+	durationOptions = map[string]bool{"session_lifetime": true, "session_idle": true, "timeout": true}
+)
+
+// parseOption reads one subdirective's arguments.
 func (h *Handler) parseOption(d *caddyfile.Dispenser, option string) error {
 	args := d.RemainingArgs()
-	var err error
-	switch option {
-	case "insecure_cookies":
+	switch {
+	case option == "insecure_cookies" || option == "allow_preflight":
 		if len(args) != 0 {
-			return d.Errf("instagram_auth: %s takes no argument", option)
+			return d.Errf("%s takes no argument", option)
 		}
-		h.InsecureCookies = true
-		return nil
-	case "scope", "cookie_secret", "allow_users":
+		*h.flag(option) = true
+	case option == "login_rate_limit":
+		return h.parseRateLimitOption(d, args)
+	case listOptions[option]:
 		if len(args) == 0 {
-			return d.Errf("instagram_auth: %s needs at least one argument", option)
+			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
 		}
-		err = h.setList(option, args)
-	default:
-		if !singleOptions[option] {
-			return d.Errf("instagram_auth: unrecognized subdirective %q", option)
+		h.setList(option, args)
+	case durationOptions[option]:
+		return h.parseDurationOption(d, option, args)
+	case oneOptions[option]:
+		if len(args) == 0 {
+			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
 		}
 		if len(args) != 1 {
-			return d.Errf("instagram_auth: %s takes exactly one argument", option)
+			return d.Errf("%s takes exactly one argument, got %d", option, len(args))
 		}
-		err = h.setOne(option, args[0])
-	}
-	if err != nil {
-		return d.Errf("instagram_auth: %s: %v", option, err)
+		*h.stringField(option) = args[0]
+	default:
+		return d.Errf("unrecognized subdirective %q", option)
 	}
 	return nil
 }
 
-// singleOptions take exactly one argument.
-var singleOptions = map[string]bool{
-	"client_id": true, "client_secret": true, "redirect_uri": true,
-	"authorize_url": true, "token_url": true, "userinfo_url": true,
-	"long_lived_token": true, "cookie_name": true, "cookie_domain": true,
-	"logout_path": true, "header_user_id": true, "header_username": true,
-	"header_token": true, "session_lifetime": true, "timeout": true,
+func (h *Handler) flag(option string) *bool {
+	if option == "allow_preflight" {
+		return &h.AllowPreflight
+	}
+	return &h.InsecureCookies
 }
 
-func (h *Handler) setList(option string, args []string) error {
+func (h *Handler) setList(option string, args []string) {
 	switch option {
 	case "scope":
 		h.Scope = args
 	case "cookie_secret":
-		for _, s := range args {
-			if err := checkCookieSecret(s); err != nil {
-				return err
-			}
-		}
 		h.CookieSecret = args
 	case "allow_users":
 		h.AllowUsers = append(h.AllowUsers, args...)
 	}
-	return nil
 }
 
-func (h *Handler) setOne(option, arg string) error {
-	switch option {
-	case "client_id":
-		h.ClientID = arg
-	case "client_secret":
-		h.ClientSecret = arg
-	case "redirect_uri":
-		h.RedirectURI = arg
-		return checkRedirectURI(arg)
-	case "authorize_url":
-		h.AuthorizeURL = arg
-		return checkEndpoint(arg, false)
-	case "token_url":
-		h.TokenURL = arg
-		return checkEndpoint(arg, false)
-	case "userinfo_url":
-		h.UserinfoURL = arg
-		return checkEndpoint(arg, true)
-	case "long_lived_token":
-		h.LongLivedToken = arg
-		return checkEndpoint(arg, true)
-	case "cookie_name":
-		h.CookieName = arg
-		return checkToken(arg)
-	case "cookie_domain":
-		h.CookieDomain = arg
-		return checkCookieDomain(arg)
-	case "logout_path":
-		h.LogoutPath = arg
-		return checkPath(arg)
-	case "header_user_id":
-		h.HeaderUserID = arg
-		return checkToken(arg)
-	case "header_username":
-		h.HeaderUsername = arg
-		return checkToken(arg)
-	case "header_token":
-		h.HeaderToken = arg
-		if arg == off {
-			return nil
-		}
-		return checkToken(arg)
-	case "session_lifetime":
-		return parseDuration(arg, &h.SessionLifetime)
-	case "timeout":
-		return parseDuration(arg, &h.Timeout)
-	}
-	return nil
+func (h *Handler) stringField(option string) *string {
+	return map[string]*string{
+		"client_id": &h.ClientID, "client_secret": &h.ClientSecret, "redirect_uri": &h.RedirectURI,
+		"authorize_url": &h.AuthorizeURL, "token_url": &h.TokenURL, "userinfo_url": &h.UserinfoURL,
+		"long_lived_token": &h.LongLivedURL, "token_refresh": &h.TokenRefreshURL,
+		"cookie_name": &h.CookieName, "cookie_domain": &h.CookieDomain,
+		"logout_path": &h.LogoutPath, "logout_redirect": &h.LogoutRedirect, "whoami_path": &h.WhoamiPath,
+		"deauthorize_path": &h.DeauthorizePath, "data_deletion_path": &h.DataDeletionPath,
+		"header_user_id": &h.HeaderUserID, "header_username": &h.HeaderUsername, "header_token": &h.HeaderToken,
+	}[option]
 }
 
-func parseDuration(arg string, into *caddy.Duration) error {
-	dur, err := caddy.ParseDuration(arg)
-	if err != nil {
-		return err
+func (h *Handler) parseDurationOption(d *caddyfile.Dispenser, option string, args []string) error {
+	if len(args) == 0 {
+		return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
 	}
+	raw := strings.Join(args, " ")
+	dur, err := caddy.ParseDuration(strings.Join(args, ""))
+	if len(args) != 1 || err != nil {
+		return d.Errf("%s: bad duration %q: write it as one word, such as 90m, 12h or 30d", option, raw)
+	}
+	field := map[string]*caddy.Duration{
+		"session_lifetime": &h.SessionLifetime, "session_idle": &h.SessionIdle, "timeout": &h.Timeout,
+	}[option]
+	*field = caddy.Duration(dur)
 	if dur <= 0 {
-		return errors.New("must be positive")
+		return d.Errf("%s: must be positive", option)
 	}
-	*into = caddy.Duration(dur)
 	return nil
+}
+
+func (h *Handler) parseRateLimitOption(d *caddyfile.Dispenser, args []string) error {
+	raw := strings.Join(args, " ")
+	if len(args) == 0 {
+		return d.Errf("login_rate_limit: missing value%s", unsetVariableHint(d))
+	}
+	if _, err := parseRateLimit(raw); err != nil || (len(args) != 2 && raw != optionOff) {
+		return d.Errf("login_rate_limit: %q is not <count> <duration> (such as 30 1m) or off", raw)
+	}
+	h.LoginRateLimit = raw
+	return nil
+}
+
+// envShorthand finds Caddyfile {$NAME} placeholders in a source line.
+var envShorthand = regexp.MustCompile(`\{\$([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}`)
+
+// unsetVariableHint names the environment variable that left an option
+// without a value: Caddy replaces an unset {$NAME} with nothing before it
+// parses, so only the source line still shows it.
+func unsetVariableHint(d *caddyfile.Dispenser) string {
+	data, err := os.ReadFile(d.File())
+	if err != nil {
+		return ""
+	}
+	src := strings.Split(string(data), "\n")
+	if d.Line() < 1 || d.Line() > len(src) {
+		return ""
+	}
+	if m := envShorthand.FindStringSubmatch(src[d.Line()-1]); m != nil {
+		return fmt.Sprintf(" (is %s set?)", m[1])
+	}
+	return ""
 }
 
 // Interface guard

@@ -9,6 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
@@ -44,11 +45,11 @@ func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
 		want         string
 	}{
 		{"frobnicate", "frobnicate yes", "unrecognized subdirective"},
-		{"token_url", "token_url", "exactly one argument"},
+		{"token_url", "token_url", "missing value"},
 		{"token_url", "token_url ftp://x", "not an absolute http(s) URL"},
 		{"authorize_url", "authorize_url /relative", "not an absolute http(s) URL"},
 		{"userinfo_url", "userinfo_url nope", "not an absolute http(s) URL"},
-		{"redirect_uri", "redirect_uri callback", "not an absolute http(s) URL"},
+		{"redirect_uri", "redirect_uri callback", "a path starts with /"},
 		{"session_lifetime", "session_lifetime forever", "session_lifetime"},
 		{"session_lifetime", "session_lifetime -5m", "must be positive"},
 		{"cookie_secret", "cookie_secret c2hvcnQ=", "32 bytes"},
@@ -58,7 +59,7 @@ func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
 		{"header_token", "header_token X:Token", "not a valid name"},
 		{"logout_path", "logout_path bye", "path beginning with /"},
 		{"insecure_cookies", "insecure_cookies yes", "takes no argument"},
-		{"scope", "scope", "at least one argument"},
+		{"scope", "scope", "missing value"},
 		{"token_url", "token_url https://a.example/t\n\t\ttoken_url https://b.example/t", "given twice"},
 	}
 	for _, c := range cases {
@@ -174,4 +175,77 @@ func TestConfigsThatWouldMisbehave(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fuzzOptions are the Caddyfile options an error may name.
+var fuzzOptions = func() map[string]bool {
+	m := map[string]bool{"insecure_cookies": true, "allow_preflight": true, "login_rate_limit": true}
+	for _, set := range []map[string]bool{listOptions, oneOptions, durationOptions} {
+		for k := range set {
+			m[k] = true
+		}
+	}
+	return m
+}()
+
+func FuzzCaddyfile(f *testing.F) {
+	for _, body := range []string{
+		"client_id 123\nclient_secret s3cret",
+		"client_id 123\nclient_secret {env.IG_SECRET}\nredirect_uri https://site.example/cb\nscope instagram_business_basic instagram_business_manage_messages",
+		"client_id 1\nclient_secret 2\ncookie_secret " + unitSecret(unitKeyB) + " " + unitSecret(unitKeyA),
+		"client_id 1\nclient_secret 2\ncookie_secret c2hvcnQ=",
+		"client_id 1\nclient_secret 2\nuserinfo_url off\nlong_lived_token off\nheader_token off",
+		"client_id 1\nclient_secret 2\nsession_lifetime 1h\ntimeout 5s\ninsecure_cookies\ncookie_domain example.com",
+		"client_id 1\nclient_secret 2\nlogout_path /oauth2/instagram/callback",
+		"client_id 1\nclient_secret 2\nallow_users alice 17841405793187218\nallow_users @bob",
+		"client_id 1\nclient_secret 2\nheader_user_id Remote-User\nheader_username X_Name\ncookie_name sess",
+		"client_id 1\nclient_id 2\nclient_secret 3",
+		"client_id 1\nclient_secret 2\nsession_lifetime -1h",
+		"client_id 1\nclient_secret 2\nauthorize_url ftp://x",
+		"client_id 1\nclient_secret 2\nredirect_uri //evil/cb",
+		"client_id 1\nclient_secret 2\nbogus x",
+		"client_id 1\nclient_secret 2\ninsecure_cookies yes",
+		"client_id 1 {\nclient_secret 2\n}",
+		"client_id \"a b\"\nclient_secret `x`",
+		"",
+	} {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		input := "instagram_auth {\n" + body + "\n}\n"
+		// NewTestDispenser exits the process on a lexer error, and
+		// replaces {$ENV} before lexing: keep to input that lexes.
+		if strings.Contains(input, "{$") {
+			return
+		}
+		if _, err := caddyfile.Tokenize([]byte(input), "Testfile"); err != nil {
+			return
+		}
+		h := new(Handler)
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(input))
+		if err != nil {
+			// Every error names its line, and each line of a joined
+			// error names an option or says what is wrong with the syntax.
+			for _, msg := range strings.Split(err.Error(), "\n") {
+				if !strings.Contains(msg, "Testfile:") {
+					t.Fatalf("error does not name the line: %q", msg)
+				}
+				option, _, _ := strings.Cut(msg, ":")
+				option, _, _ = strings.Cut(option, " ")
+				if !fuzzOptions[option] && !strings.HasPrefix(msg, "unrecognized subdirective") &&
+					!strings.HasPrefix(msg, "unexpected argument") && !strings.HasPrefix(msg, "wrong argument count") {
+					t.Fatalf("error does not name an option: %q", msg)
+				}
+			}
+			return
+		}
+		if h.ClientID == "" || h.ClientSecret == "" {
+			t.Fatalf("accepted without client_id/client_secret: %+v", h)
+		}
+		// What the adapter accepts, Provision's checks accept too.
+		h.applyDefaults()
+		if errs := h.validate(); len(errs) > 0 {
+			t.Fatalf("adapted, then refused: %v", errs.join())
+		}
+	})
 }

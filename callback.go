@@ -9,13 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 )
 
-var (
-	errBadHost        = errors.New("the Host header cannot make a redirect_uri")
-	errCallbackMethod = errors.New("the callback takes GET only")
-)
+var errCallbackMethod = errors.New("the callback takes GET only")
 
 // serveCallback finishes a login. The state is checked before anything is
 // done with the code, and is good for one callback only.
@@ -23,7 +21,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)
-		h.logger.Info("login refused at Instagram", zap.String("error", clip(reason, 64)),
+		h.logger.Info("login refused at Instagram", zap.String("oauth_error", clip(reason, 64)),
 			zap.String("error_reason", clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
 		denied.Detail = clip(q.Get("error_description"), 300)
@@ -31,9 +29,9 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 
 	p, ok := h.pendingFor(r, state)
-	if !ok || !usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+	if !ok || !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
 		h.logger.Warn("callback refused: missing, expired, forged or used state",
-			zap.String("remote_ip", remoteIP(r)))
+			zap.String("client_ip", clientIP(r)))
 		return writePage(w, http.StatusForbidden, pageBadState)
 	}
 	h.clearCookie(w, h.pendingCookieName(state))
@@ -47,18 +45,16 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		h.logger.Error("login failed: Instagram token endpoint", zap.Error(err))
 		return writePage(w, http.StatusBadGateway, pageProviderFailed)
 	}
-	h.complete(r.Context(), &id)
+	h.fetchLongLivedAndUsername(r.Context(), &id)
 
 	if !h.allows(id.userID, id.username) {
 		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.userID), zap.String("username", id.username))
 		return writePage(w, http.StatusForbidden, pageNotAllowed)
 	}
-	h.setSession(w, h.newSession(id))
+	s := h.newSession(id, r)
+	h.issueSession(w, &s)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", safeReturnPath(p.returnTo))
-	w.WriteHeader(http.StatusFound)
-	return nil
+	return redirect(w, safeReturnPath(p.returnTo))
 }
 
 // trimCodeFragment drops the "#_" Instagram appends to the code, should a
@@ -68,40 +64,30 @@ func trimCodeFragment(code string) string {
 	return code
 }
 
-// forgetPending clears the state cookie a refused login named, if any.
-func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state string) {
-	if isStateShaped(state) {
-		name := h.pendingCookieName(state)
-		if _, ok := cookieValue(r, name); ok {
-			h.clearCookie(w, name)
-		}
-	}
-}
-
-// complete adds what the first token alone can fetch: the 60-day token
-// and the username, side by side. Either may fail: the login goes on with
-// what is known, and a warning says what was missed.
-func (h *Handler) complete(ctx context.Context, id *identity) {
+// fetchLongLivedAndUsername adds what the first token alone can fetch: the
+// 60-day token and the username, side by side. Either may fail: the login
+// goes on with what is known, and a warning says what was missed.
+func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *identity) {
 	var wg sync.WaitGroup
 	shortToken := id.token
-	if h.LongLivedToken != off {
+	if h.LongLivedURL != optionOff {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			token, expires, err := h.instagram.longLived(ctx, shortToken)
+			token, expires, err := h.instagram.exchangeLongLived(ctx, shortToken)
 			if err != nil {
 				h.logger.Warn("keeping the 1-hour token", zap.String("user_id", id.userID), zap.Error(err))
 				return
 			}
-			id.token, id.expires = token, expires
+			id.token, id.expires, id.longLived = token, expires, true
 		}()
 	}
 	var username string
-	if h.UserinfoURL != off && id.username == "" {
+	if h.UserinfoURL != optionOff && id.username == "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			name, err := h.instagram.username(ctx, shortToken)
+			name, err := h.instagram.fetchUsername(ctx, shortToken)
 			if err != nil {
 				h.logger.Warn("login without a username", zap.String("user_id", id.userID), zap.Error(err))
 				return
@@ -115,19 +101,11 @@ func (h *Handler) complete(ctx context.Context, id *identity) {
 	}
 }
 
-// newSession lasts session_lifetime, never beyond the token's expiry.
-func (h *Handler) newSession(id identity) session {
-	expires := now().Add(time.Duration(h.SessionLifetime))
-	if !id.expires.IsZero() && id.expires.Before(expires) {
-		expires = id.expires
+// clientIP is the client's address as Caddy determined it, which honours
+// the server's trusted_proxies.
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
 	}
-	return session{userID: id.userID, username: id.username, token: id.token, expires: expires.Unix()}
-}
-
-func remoteIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
+	return r.RemoteAddr
 }

@@ -1,68 +1,127 @@
 package instagramauth
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
-	"slices"
-	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
+// cookieNames are the names of every cookie the plugin sets or reads,
+// matched in one place.
+type cookieNames struct {
+	session string // the session cookie
+	// legacy is the earlier release's default session name, read (only
+	// for records of that release's format) so that an upgrade logs nobody
+	// out; "" when cookie_name was given or the name did not change.
+	legacy  string
+	pending string // prefix of pending logins' cookies: <session>_state_<id>
+	reauth  string // marks a browser that logged out: its next login re-authenticates
+}
+
 const (
-	stateLifetime = 10 * time.Minute // how long a login may sit on the consent page
-	maxPending    = 4                // logins pending at once per browser (tabs)
-	stateBytes    = 32               // entropy of a state
-	stateIDLen    = 10               // characters of the state that name its cookie
+	pendingInfix = "_state_"
+	reauthSuffix = "_reauth"
 )
 
-var (
-	stateLen      = base64.RawURLEncoding.EncodedLen(stateBytes)
-	sessionPrefix = []byte("instagram_auth session\x00")
-	pendingPrefix = []byte("instagram_auth state\x00")
-)
+func newCookieNames(session string, nameGiven bool) cookieNames {
+	n := cookieNames{session: session, pending: session + pendingInfix, reauth: session + reauthSuffix}
+	if !nameGiven && session != insecureCookieName {
+		n.legacy = insecureCookieName
+	}
+	return n
+}
 
-// cookieScan walks the request's cookies of one name without allocating:
-// this runs on every request. Values are ours, never quoted.
+// mentionedIn is a cheap first look: could line hold a cookie of ours?
+func (n *cookieNames) mentionedIn(line string) bool {
+	return strings.Contains(line, n.session) || (n.legacy != "" && strings.Contains(line, n.legacy))
+}
+
+// isOwn tells the plugin's cookies from others by a "name=value" pair.
+func (n *cookieNames) isOwn(pair string) bool {
+	name, _, _ := strings.Cut(pair, "=")
+	return n.isOwnName(name, n.session) || (n.legacy != "" && n.isOwnName(name, n.legacy))
+}
+
+func (n *cookieNames) isOwnName(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, base)
+	return ok && (rest == "" || rest == reauthSuffix || strings.HasPrefix(rest, pendingInfix))
+}
+
+// checkCookieName refuses names a browser would drop: __Host- needs
+// Secure and no Domain, __Secure- needs Secure.
+func checkCookieName(name, domain string, insecure bool) error {
+	if err := checkHTTPName(name); err != nil {
+		return err
+	}
+	switch {
+	case strings.HasPrefix(name, "__Host-") && domain != "":
+		return fmt.Errorf("%q: browsers drop a __Host- cookie that has a Domain; with cookie_domain use a __Secure- name", name)
+	case strings.HasPrefix(name, "__Host-") && insecure:
+		return fmt.Errorf("%q: browsers drop a __Host- cookie without Secure, which insecure_cookies removes", name)
+	case strings.HasPrefix(name, "__Secure-") && insecure:
+		return fmt.Errorf("%q: browsers drop a __Secure- cookie without Secure, which insecure_cookies removes", name)
+	}
+	return nil
+}
+
+func checkCookieDomain(domain string) error {
+	if domain == "" || hasPlaceholder(domain) {
+		return nil
+	}
+	c := http.Cookie{Name: "x", Value: "y", Domain: domain}
+	if c.Valid() != nil {
+		return fmt.Errorf("%q is not a valid cookie domain", domain)
+	}
+	return nil
+}
+
+// cookieScan walks the values of one or two cookie names without
+// allocating: this runs on every request. Values are ours, never quoted.
 type cookieScan struct {
-	lines []string // Cookie header lines not yet read
-	line  string   // the rest of the current line
-	name  string
+	lines        []string // Cookie header lines not yet read
+	line         string   // the rest of the current line
+	name, legacy string   // legacy may be ""
 }
 
-// scanCookies walks the cookies the client sent, including those an
-// earlier handler took out of the request.
-func scanCookies(r *http.Request, name string) cookieScan {
-	return cookieScan{lines: sentCookieLines(r), name: name}
-}
-
-// next returns the next value of a cookie of that name.
-func (s *cookieScan) next() (string, bool) {
+// next returns the next value of a cookie of either name, and whether it
+// came under the legacy name.
+func (s *cookieScan) next() (value string, legacy, ok bool) {
 	for {
 		for len(s.line) > 0 {
 			var part string
 			part, s.line, _ = strings.Cut(s.line, ";")
 			part = strings.TrimSpace(part)
-			if len(part) > len(s.name) && part[len(s.name)] == '=' && part[:len(s.name)] == s.name {
-				return part[len(s.name)+1:], true
+			if v, ok := pairValue(part, s.name); ok {
+				return v, false, true
+			}
+			if s.legacy != "" {
+				if v, ok := pairValue(part, s.legacy); ok {
+					return v, true, true
+				}
 			}
 		}
 		if len(s.lines) == 0 {
-			return "", false
+			return "", false, false
 		}
 		s.line, s.lines = s.lines[0], s.lines[1:]
 	}
 }
 
-// cookieValue returns the first cookie of that name.
+func pairValue(part, name string) (string, bool) {
+	if len(part) > len(name) && part[len(name)] == '=' && part[:len(name)] == name {
+		return part[len(name)+1:], true
+	}
+	return "", false
+}
+
+// cookieValue returns the first value the client sent for name.
 func cookieValue(r *http.Request, name string) (string, bool) {
-	scan := scanCookies(r, name)
-	return scan.next()
+	scan := cookieScan{lines: sentCookieLines(r), name: name}
+	v, _, ok := scan.next()
+	return v, ok
 }
 
 // cookiesMention reports whether any Cookie line the client sent contains s.
@@ -75,33 +134,6 @@ func cookiesMention(r *http.Request, s string) bool {
 	return false
 }
 
-// dropOwnCookies removes the plugin's cookies (the session and pending
-// logins) from the request before it goes on. They are bearer credentials
-// for the whole site: the upstream gets the identity as headers, and must
-// not be able to log or replay them; they would also only swell its
-// headers. Other cookies pass untouched. If another handler could come
-// after this one, the first to take cookies out keeps them as sent.
-func (h *Handler) dropOwnCookies(r *http.Request) {
-	lines := r.Header["Cookie"]
-	if !slices.ContainsFunc(lines, func(line string) bool { return strings.Contains(line, h.CookieName) }) {
-		return
-	}
-	if liveHandlers.Load() > 1 && stashed(r) == nil {
-		caddyhttp.SetVar(r.Context(), sentCookiesVar, &sentCookies{lines})
-	}
-	var kept []string
-	for _, line := range lines {
-		if rest := h.withoutOwnCookies(line); rest != "" {
-			kept = append(kept, rest)
-		}
-	}
-	if len(kept) == 0 {
-		delete(r.Header, "Cookie")
-	} else {
-		r.Header["Cookie"] = kept
-	}
-}
-
 // sentCookiesVar names the request variable that keeps the Cookie lines as
 // the client sent them once a handler has taken its cookies out: a later
 // instagram_auth handler of the same site (under another matcher, say)
@@ -109,7 +141,12 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 const sentCookiesVar = "instagram_auth_sent_cookies"
 
 // sentCookies holds credentials, so as a placeholder it prints nothing.
-type sentCookies struct{ lines []string }
+// It also lends its array to the lines that go on, so that keeping the
+// cookies as sent costs no allocation of its own.
+type sentCookies struct {
+	lines []string
+	kept  [2]string
+}
 
 func (*sentCookies) String() string { return "" }
 
@@ -126,10 +163,50 @@ func sentCookieLines(r *http.Request) []string {
 	return r.Header["Cookie"]
 }
 
+// dropOwnCookies removes the plugin's cookies (the session, pending logins,
+// the re-authentication mark) from the request before it goes on. They are
+// bearer credentials for the whole site: the upstream gets the identity as
+// headers, and must not be able to log or replay them. Other cookies pass
+// untouched and in order. The first handler to take cookies out keeps them
+// as sent, for any instagram_auth handler after it.
+func (h *Handler) dropOwnCookies(r *http.Request) {
+	names := &h.cfg.cookieNames
+	lines := r.Header["Cookie"]
+	mentioned := false
+	for _, line := range lines {
+		if names.mentionedIn(line) {
+			mentioned = true
+			break
+		}
+	}
+	if !mentioned {
+		return
+	}
+	sent := stashed(r)
+	if sent == nil {
+		sent = &sentCookies{lines: lines}
+		caddyhttp.SetVar(r.Context(), sentCookiesVar, sent)
+	}
+	kept := sent.kept[:0:len(sent.kept)]
+	if len(sent.lines) > 0 && &sent.lines[0] != &lines[0] {
+		kept = nil // a later handler: the array already holds an earlier result
+	}
+	for _, line := range lines {
+		if rest := withoutOwnCookies(names, line); rest != "" {
+			kept = append(kept, rest)
+		}
+	}
+	if len(kept) == 0 {
+		delete(r.Header, "Cookie")
+	} else {
+		r.Header["Cookie"] = kept
+	}
+}
+
 // withoutOwnCookies returns a Cookie line without the plugin's cookies:
 // the line itself when it holds none, "" when it holds nothing else. One
 // pass; the copy is only made once a cookie of ours turns up.
-func (h *Handler) withoutOwnCookies(line string) string {
+func withoutOwnCookies(names *cookieNames, line string) string {
 	var b strings.Builder
 	dropped := false
 	for i := 0; i < len(line); {
@@ -140,7 +217,7 @@ func (h *Handler) withoutOwnCookies(line string) string {
 			j += i
 		}
 		part := strings.TrimSpace(line[i:j])
-		own := h.isOwnCookie(part)
+		own := names.isOwn(part)
 		switch {
 		case own && !dropped:
 			dropped = true
@@ -161,13 +238,6 @@ func (h *Handler) withoutOwnCookies(line string) string {
 	return b.String()
 }
 
-// isOwnCookie tells the session cookie and pending logins' cookies from
-// others by the name of a "name=value" pair.
-func (h *Handler) isOwnCookie(pair string) bool {
-	rest, ok := strings.CutPrefix(pair, h.CookieName)
-	return ok && (rest == "" || rest[0] == '=' || strings.HasPrefix(rest, pendingInfix))
-}
-
 // newCookie gives every cookie of the plugin the same guarded attributes:
 // HttpOnly, SameSite=Lax (so it survives the top-level redirect back from
 // Instagram), Secure unless insecure_cookies, path /.
@@ -184,176 +254,54 @@ func (h *Handler) newCookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
+func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, h.newCookie(name, value, maxAge))
+}
+
 func (h *Handler) clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, h.newCookie(name, "", -1))
 }
 
-// setSession seals s into the session cookie.
-func (h *Handler) setSession(w http.ResponseWriter, s session) {
-	maxAge := int(s.expires - now().Unix())
-	http.SetCookie(w, h.newCookie(h.CookieName, seal(h.keys, h.aadSession, encodeSession(s)), maxAge))
-}
-
-// currentSession opens the request's session cookie, if it holds a live,
-// unrevoked session of an allowed user.
-func (h *Handler) currentSession(r *http.Request) (session, bool) {
-	s, id, ok := h.openSession(r)
-	if !ok || s.expires <= now().Unix() || revokedSessions.has(id[:]) || !h.allows(s.userID, s.username) {
-		return session{}, false
-	}
-	return s, true
-}
-
-// sessionID names one sealed session: its GCM nonce, unique per seal.
-type sessionID [gcmNonceSize]byte
-
-const gcmNonceSize = 12 // what cipher.NewGCM uses
-
-// openBuffers lend openSession room to decode and decrypt a cookie in:
-// the session's fields are copied out, so the buffer goes back at once.
-var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
-
-// openSession opens the first session cookie that is ours: a stale cookie
-// of the same name sent before it (an old host-only one, a sibling site's)
-// must not hide it.
-func (h *Handler) openSession(r *http.Request) (session, sessionID, bool) {
-	buf := openBuffers.Get().(*[512]byte)
-	defer openBuffers.Put(buf)
-	// The header first: on the usual request no handler has taken our
-	// cookie out yet, and looking for what was sent costs a context lookup.
-	if s, id, ok := h.openSessionIn(r.Header["Cookie"], buf); ok {
-		return s, id, true
-	}
-	if sent := stashed(r); sent != nil {
-		return h.openSessionIn(sent.lines, buf)
-	}
-	return session{}, sessionID{}, false
-}
-
-func (h *Handler) openSessionIn(lines []string, buf *[512]byte) (session, sessionID, bool) {
-	scan := cookieScan{lines: lines, name: h.CookieName}
-	for value, ok := scan.next(); ok; value, ok = scan.next() {
-		if plain, nonce, ok := openInto(buf[:0], h.keys, h.aadSession, value); ok && len(nonce) == gcmNonceSize {
-			if s, ok := decodeSession(plain); ok {
-				return s, sessionID(nonce), true
-			}
-		}
-	}
-	return session{}, sessionID{}, false
-}
-
-// randomState returns a fresh state: 32 bytes from crypto/rand, base64url.
-func randomState() string {
-	b := make([]byte, stateBytes)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// pendingCookieName gives each pending login a cookie of its own, so tabs
-// that start logins at the same moment never overwrite each other's state.
-func (h *Handler) pendingCookieName(state string) string {
-	return h.pendingPrefix() + state[:stateIDLen]
-}
-
-func (h *Handler) pendingPrefix() string { return h.CookieName + pendingInfix }
-
-// pendingInfix joins the cookie name and a state id in a pending login's cookie name.
-const pendingInfix = "_state_"
-
-// isStateShaped accepts only what randomState makes.
-func isStateShaped(s string) bool {
-	if len(s) != stateLen {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil
-}
-
-// isStateID accepts what pendingCookieName puts after the prefix.
-func isStateID(id string) bool {
-	return len(id) == stateIDLen && isAlnumOr(id, "-_")
-}
-
-// setPending seals a pending login into its own cookie.
-func (h *Handler) setPending(w http.ResponseWriter, p pendingLogin) {
-	value := seal(h.keys, h.aadPending, encodePending(p))
-	http.SetCookie(w, h.newCookie(h.pendingCookieName(p.state), value, int(stateLifetime/time.Second)))
-}
-
-// pendingFor finds and checks the pending login that state names: sealed
-// by us, not expired, and holding exactly this state (compared in constant
-// time).
-func (h *Handler) pendingFor(r *http.Request, state string) (pendingLogin, bool) {
-	if !isStateShaped(state) {
-		return pendingLogin{}, false
-	}
-	scan := scanCookies(r, h.pendingCookieName(state))
-	for value, ok := scan.next(); ok; value, ok = scan.next() {
-		p, ok := h.openPending(value)
-		if ok && subtle.ConstantTimeCompare([]byte(p.state), []byte(state)) == 1 {
-			return p, true
-		}
-	}
-	return pendingLogin{}, false
-}
-
-// openPending opens a state cookie's value if it is ours and still live.
-func (h *Handler) openPending(value string) (pendingLogin, bool) {
-	plain, _, ok := open(h.keys, h.aadPending, value)
-	if !ok {
-		return pendingLogin{}, false
-	}
-	p, ok := decodePending(plain)
-	t := now().Unix()
-	if !ok || p.created > t+60 || p.created+int64(stateLifetime/time.Second) <= t {
-		return pendingLogin{}, false
-	}
-	return p, true
-}
-
-// prunePending expires state cookies that are dead, and the oldest live
-// ones beyond maxPending-1, to make room for one more: the Cookie header
-// stays bounded however many logins a browser starts. Only names we could
-// have made are looked at, each once, and the clearing stops at a few, so
-// junk cookies cannot inflate the answer.
-func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
-	prefix := h.pendingPrefix()
-	if !cookiesMention(r, prefix) {
-		return // the usual case: no login pending
-	}
-	type live struct {
-		name    string
-		created int64
-	}
-	var alive []live
-	seen := make(map[string]bool)
-	clears := 0
-	clear := func(name string) {
-		if clears < 2*maxPending {
-			h.clearCookie(w, name)
-			clears++
-		}
-	}
-	sent := &http.Request{Header: http.Header{"Cookie": sentCookieLines(r)}}
-	for _, c := range sent.Cookies() {
-		id, ok := strings.CutPrefix(c.Name, prefix)
-		if !ok || !isStateID(id) || seen[c.Name] {
-			continue
-		}
-		seen[c.Name] = true
-		if p, ok := h.openPending(c.Value); ok {
-			alive = append(alive, live{c.Name, p.created})
-		} else {
-			clear(c.Name)
-		}
-	}
-	if len(alive) < maxPending {
+// clearLegacyCookie removes the earlier release's session cookie, with the
+// attributes that release set it with (no Secure prefix rules applied).
+func (h *Handler) clearLegacyCookie(w http.ResponseWriter) {
+	if h.cfg.cookieNames.legacy == "" {
 		return
 	}
-	sort.Slice(alive, func(i, j int) bool { return alive[i].created < alive[j].created })
-	for _, c := range alive[:len(alive)-maxPending+1] {
-		clear(c.name)
+	c := h.newCookie(h.cfg.cookieNames.legacy, "", -1)
+	http.SetCookie(w, c)
+}
+
+var errNoCookieName = errors.New("empty name")
+
+// checkHTTPName accepts an HTTP token: a valid header or cookie name.
+func checkHTTPName(name string) error {
+	if name == "" {
+		return errNoCookieName
 	}
+	for i := 0; i < len(name); i++ {
+		if !isHTTPTokenChar(name[i]) {
+			return fmt.Errorf("%q is not a valid name", name)
+		}
+	}
+	return nil
+}
+
+func isHTTPTokenChar(c byte) bool {
+	return isAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isAlnumOr reports whether every byte of s is an ASCII letter, a digit or
+// one of extra: the shapes of usernames, hosts and state ids.
+func isAlnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -7,28 +7,20 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
 )
 
 // ServeHTTP reads as the flow: strip the client's identity headers, serve
-// the callback and logout paths, pass a request with a session on with its
-// identity, and send everyone else to Instagram (browsers) or away (401).
+// the handler's own paths, pass a request with a session on with its
+// identity, and send everyone else to Instagram (page loads) or away (401).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	h.headers.removeFrom(r.Header)
 
-	if u := h.ownPath(r); u != nil {
-		if u.Path == h.LogoutPath {
-			return h.serveLogout(w, r)
-		}
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			return caddyhttp.Error(http.StatusMethodNotAllowed, errCallbackMethod)
-		}
-		return h.serveCallback(w, r, u.Query())
+	if route, u := h.ownRoute(r); route != notOwn {
+		return h.serveOwn(w, r, route, u)
 	}
-
 	if s, ok := h.currentSession(r); ok {
-		h.forward(r, &s)
+		h.renewIfDue(w, r, &s)
+		h.passIdentity(r, &s)
 		return next.ServeHTTP(w, r)
 	}
 	if protected, err := h.protects(r); err != nil {
@@ -40,27 +32,68 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if wantsLoginPage(r) {
 		return h.startLogin(w, r)
 	}
-	return unauthorized(w)
+	return h.unauthorized(w, r)
 }
 
-// ownPath returns the URL of a request for the callback or logout path,
-// as the client sent it or as rewritten before this handler (try_files,
-// rewrite and uri run first, and must not hide these paths), or nil.
-func (h *Handler) ownPath(r *http.Request) *url.URL {
-	if r.URL.Path == h.redirectPath || r.URL.Path == h.LogoutPath {
-		return r.URL
+// ownRoute names the handler's own paths.
+type ownRoute int
+
+const (
+	notOwn ownRoute = iota
+	callbackRoute
+	logoutRoute
+)
+
+// ownRoute finds a request for one of the handler's own paths, as the
+// client sent it or as rewritten before this handler (try_files, rewrite
+// and uri run first, and must not hide these paths).
+func (h *Handler) ownRoute(r *http.Request) (ownRoute, *url.URL) {
+	if route := h.routeOf(r.URL.Path); route != notOwn {
+		return route, r.URL
 	}
-	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil &&
-		(orig.URL.Path == h.redirectPath || orig.URL.Path == h.LogoutPath) {
+	if orig := originalURL(r); orig != r.URL {
+		return h.routeOf(orig.Path), orig
+	}
+	return notOwn, nil
+}
+
+func (h *Handler) routeOf(path string) ownRoute {
+	switch path {
+	case h.cfg.redirectPath:
+		return callbackRoute
+	case h.LogoutPath:
+		return logoutRoute
+	}
+	return notOwn
+}
+
+// originalURL is the request's URL as the client sent it, before any
+// rewrite.
+func originalURL(r *http.Request) *url.URL {
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
 		return orig.URL
+	}
+	return r.URL
+}
+
+func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRoute, u *url.URL) error {
+	switch route {
+	case logoutRoute:
+		return h.serveLogout(w, r)
+	case callbackRoute:
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			return caddyhttp.Error(http.StatusMethodNotAllowed, errCallbackMethod)
+		}
+		return h.serveCallback(w, r, u.Query())
 	}
 	return nil
 }
 
-// forward hands the user's identity to the next handlers: headers for the
-// upstream, placeholders for Caddy (the access log's user_id), in place of
-// the cookies it came from.
-func (h *Handler) forward(r *http.Request, s *session) {
+// passIdentity hands the user's identity to the next handlers: headers for
+// the upstream, placeholders for Caddy (the access log's user_id), in place
+// of the cookies it came from.
+func (h *Handler) passIdentity(r *http.Request, s *session) {
 	h.dropOwnCookies(r)
 	h.headers.set(r.Header, s)
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
@@ -91,80 +124,4 @@ func wantsLoginPage(r *http.Request) bool {
 	}
 	accept := strings.TrimSpace(r.Header.Get("Accept"))
 	return accept == "" || accept == "*/*" || strings.Contains(strings.ToLower(accept), "text/html")
-}
-
-// startLogin sends a browser to Instagram with a fresh state, bound to
-// this browser by a cookie of its own.
-func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
-	redirectURI, ok := h.redirectURIFor(r)
-	if !ok {
-		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
-	}
-	p := pendingLogin{
-		state:       randomState(),
-		redirectURI: redirectURI,
-		returnTo:    returnPath(r),
-		created:     now().Unix(),
-	}
-	h.prunePending(w, r)
-	h.setPending(w, p)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", h.authorizeLocation(p))
-	w.WriteHeader(http.StatusFound)
-	return nil
-}
-
-// authorizeLocation is Instagram's authorize URL for this login.
-func (h *Handler) authorizeLocation(p pendingLogin) string {
-	return h.authorize + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
-}
-
-// redirectURIFor completes a path-only redirect_uri with the scheme of the
-// connection itself and the request's host, never with X-Forwarded-*
-// headers, which a client can forge.
-func (h *Handler) redirectURIFor(r *http.Request) (string, bool) {
-	if !strings.HasPrefix(h.RedirectURI, "/") {
-		return h.RedirectURI, true
-	}
-	if !isHostShaped(r.Host) {
-		return "", false
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + h.RedirectURI, true
-}
-
-// isHostShaped accepts a host[:port] of letters, digits, dots, hyphens,
-// colons and brackets: nothing that could change the URL it is put in.
-func isHostShaped(host string) bool {
-	return host != "" && len(host) <= 255 && isAlnumOr(host, ".-:[]")
-}
-
-// unauthorized answers an API call without a session: 401, a short JSON
-// body, no redirect, and the request body left unread.
-func unauthorized(w http.ResponseWriter) error {
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte(`{"error":"unauthorized","message":"an Instagram login is required"}` + "\n"))
-	return nil
-}
-
-// serveLogout ends the session: the cookie is cleared and, for a cookie
-// copied elsewhere, its sealed value is refused by this instance until it
-// would have expired.
-func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
-	if s, id, ok := h.openSession(r); ok {
-		revokedSessions.add(string(id[:]), s.expires)
-		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
-	}
-	h.clearCookie(w, h.CookieName)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", "/")
-	w.WriteHeader(http.StatusFound)
-	return nil
 }

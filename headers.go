@@ -20,14 +20,14 @@ func newIdentityHeaders(userID, username, token string) identityHeaders {
 		userID:   textproto.CanonicalMIMEHeaderKey(userID),
 		username: textproto.CanonicalMIMEHeaderKey(username),
 	}
-	if token != off {
+	if token != optionOff {
 		ih.token = textproto.CanonicalMIMEHeaderKey(token)
 	}
 	// The default names are stripped too, whatever is configured: an
 	// upstream written for the defaults must not be fed an identity a
 	// client chose.
 	for _, name := range []string{userID, username, token, defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken} {
-		if name != off && !slices.Contains(ih.strip, foldName(name)) {
+		if name != optionOff && !slices.Contains(ih.strip, foldName(name)) {
 			ih.strip = append(ih.strip, foldName(name))
 		}
 	}

@@ -89,7 +89,7 @@ func TestRemoveFromCustomNames(t *testing.T) {
 func TestRemoveFromWithTokenOff(t *testing.T) {
 	// header_token off: no token goes upstream, but a client copy of the
 	// default token header is still removed.
-	ih := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, off)
+	ih := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff)
 	hdr := http.Header{
 		"X-Instagram-Access-Token": {"forged"},
 		"x_instagram_access_token": {"forged"},
@@ -144,7 +144,7 @@ func TestSetHeaders(t *testing.T) {
 	}
 
 	// Token off: no token header.
-	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, off)
+	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff)
 	hdr = http.Header{}
 	ih.set(hdr, s)
 	want = http.Header{

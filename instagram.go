@@ -18,8 +18,8 @@ import (
 )
 
 const (
-	maxAnswerBytes   = 1 << 20   // Instagram's answers are small; a bigger one is not Instagram
-	shortTokenExpiry = time.Hour // when the token answer says nothing
+	maxResponseBytes = 1 << 20   // Instagram's responses are small; a bigger one is not Instagram
+	shortTokenExpiry = time.Hour // when the token response says nothing
 	maxIDDigits      = 32
 )
 
@@ -43,7 +43,7 @@ func newInstagramClient(h *Handler, timeout time.Duration) *instagramClient {
 		clientSecret: h.ClientSecret,
 		tokenURL:     h.TokenURL,
 		userinfoURL:  h.UserinfoURL,
-		longLivedURL: h.LongLivedToken,
+		longLivedURL: h.LongLivedURL,
 	}
 }
 
@@ -53,14 +53,16 @@ type identity struct {
 	username string // may be empty
 	token    string
 	expires  time.Time
+	// longLived: token is a 60-day one, from the exchange
+	longLived bool
 }
 
-// tokenAnswer covers the three shapes the token endpoint has used: legacy
+// tokenResponse covers the three shapes the token endpoint has used: legacy
 // {access_token, user{id, username}}, flat {access_token, user_id} and
 // {data:[{access_token, user_id, permissions}]}. json.Number keeps ids above
 // 2^53 digit for digit, whether sent as a number or a string; permissions
 // may be a string or an array, so it is not decoded at all.
-type tokenAnswer struct {
+type tokenResponse struct {
 	AccessToken string      `json:"access_token"`
 	UserID      json.Number `json:"user_id"`
 	ExpiresIn   json.Number `json:"expires_in"`
@@ -68,10 +70,10 @@ type tokenAnswer struct {
 		ID       json.Number `json:"id"`
 		Username string      `json:"username"`
 	} `json:"user"`
-	Data []tokenAnswer `json:"data"`
+	Data []tokenResponse `json:"data"`
 }
 
-// providerError is an error answer from Instagram, safe to log.
+// providerError is an error response from Instagram, safe to log.
 type providerError struct {
 	status  int
 	kind    string
@@ -108,16 +110,16 @@ func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI st
 	if err != nil {
 		return identity{}, fmt.Errorf("token request: %w", err)
 	}
-	return parseTokenAnswer(body)
+	return parseTokenResponse(body)
 }
 
-// parseTokenAnswer reads any of the token answer shapes.
-func parseTokenAnswer(body []byte) (identity, error) {
-	var a tokenAnswer
+// parseTokenResponse reads any of the token response shapes.
+func parseTokenResponse(body []byte) (identity, error) {
+	var a tokenResponse
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&a); err != nil {
-		return identity{}, errors.New("token answer is not the JSON expected")
+		return identity{}, errors.New("token response is not the JSON expected")
 	}
 	if len(a.Data) > 0 {
 		a = a.Data[0]
@@ -130,14 +132,14 @@ func parseTokenAnswer(body []byte) (identity, error) {
 		}
 		username = a.User.Username
 	}
-	if !isTokenShaped(a.AccessToken) {
-		return identity{}, errors.New("token answer has no usable access_token")
+	if !isAccessTokenShaped(a.AccessToken) {
+		return identity{}, errors.New("token response has no usable access_token")
 	}
 	if !isUsernameShaped(username) {
 		username = ""
 	}
 	if !isDigits(string(id)) {
-		return identity{}, errors.New("token answer has no numeric user id")
+		return identity{}, errors.New("token response has no numeric user id")
 	}
 	return identity{
 		userID:   string(id),
@@ -160,9 +162,9 @@ func isDigits(s string) bool {
 	return true
 }
 
-// isTokenShaped accepts a token that can travel in a header: 1 to 2048
+// isAccessTokenShaped accepts a token that can travel in a header: 1 to 2048
 // visible ASCII characters.
-func isTokenShaped(s string) bool {
+func isAccessTokenShaped(s string) bool {
 	if s == "" || len(s) > 2048 {
 		return false
 	}
@@ -196,8 +198,8 @@ func expiresIn(n json.Number, fallback time.Duration) time.Duration {
 	return time.Duration(secs) * time.Second
 }
 
-// longLived exchanges a 1-hour token for a 60-day one.
-func (c *instagramClient) longLived(ctx context.Context, token string) (string, time.Time, error) {
+// exchangeLongLived exchanges a 1-hour token for a 60-day one.
+func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (string, time.Time, error) {
 	q := url.Values{
 		"grant_type":    {"ig_exchange_token"},
 		"client_secret": {c.clientSecret},
@@ -210,15 +212,15 @@ func (c *instagramClient) longLived(ctx context.Context, token string) (string, 
 	if err := c.getJSON(ctx, c.longLivedURL, q, &a); err != nil {
 		return "", time.Time{}, fmt.Errorf("long-lived token exchange: %w", err)
 	}
-	if !isTokenShaped(a.AccessToken) {
-		return "", time.Time{}, errors.New("long-lived token exchange: no usable access_token in the answer")
+	if !isAccessTokenShaped(a.AccessToken) {
+		return "", time.Time{}, errors.New("long-lived token exchange: no usable access_token in the response")
 	}
 	return a.AccessToken, now().Add(expiresIn(a.ExpiresIn, shortTokenExpiry)), nil
 }
 
-// username asks the profile endpoint for the username. appsecret_proof
+// fetchUsername asks the profile endpoint for the username. appsecret_proof
 // keeps apps with "Require App Secret" working.
-func (c *instagramClient) username(ctx context.Context, token string) (string, error) {
+func (c *instagramClient) fetchUsername(ctx context.Context, token string) (string, error) {
 	q := url.Values{
 		"fields":          {"id,username"},
 		"access_token":    {token},
@@ -231,7 +233,7 @@ func (c *instagramClient) username(ctx context.Context, token string) (string, e
 		return "", fmt.Errorf("userinfo: %w", err)
 	}
 	if a.Username == "" || !isUsernameShaped(a.Username) {
-		return "", errors.New("userinfo: no usable username in the answer")
+		return "", errors.New("userinfo: no usable username in the response")
 	}
 	return a.Username, nil
 }
@@ -263,12 +265,12 @@ func (c *instagramClient) getJSON(ctx context.Context, endpoint string, q url.Va
 		return err
 	}
 	if err := json.Unmarshal(body, into); err != nil {
-		return errors.New("answer is not the JSON expected")
+		return errors.New("response is not the JSON expected")
 	}
 	return nil
 }
 
-// do sends req and returns a 2xx answer's body, read up to maxAnswerBytes.
+// do sends req and returns a 2xx response's body, read up to maxResponseBytes.
 // Transport errors are stripped of the URL, which can hold a token.
 func (c *instagramClient) do(req *http.Request) ([]byte, error) {
 	resp, err := c.http.Do(req)
@@ -283,22 +285,22 @@ func (c *instagramClient) do(req *http.Request) ([]byte, error) {
 		return nil, errors.New("request failed")
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, errors.New("reading the answer failed")
+		return nil, errors.New("reading the response failed")
 	}
-	if len(body) > maxAnswerBytes {
-		return nil, fmt.Errorf("answer larger than %d bytes", maxAnswerBytes)
+	if len(body) > maxResponseBytes {
+		return nil, fmt.Errorf("response larger than %d bytes", maxResponseBytes)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, answerError(resp.StatusCode, body)
+		return nil, responseError(resp.StatusCode, body)
 	}
 	return body, nil
 }
 
-// answerError reads Instagram's two error shapes: the token endpoint's
+// responseError reads Instagram's two error shapes: the token endpoint's
 // {error_type, error_message} and the Graph API's {error{type, message}}.
-func answerError(status int, body []byte) error {
+func responseError(status int, body []byte) error {
 	var a struct {
 		ErrorType    string `json:"error_type"`
 		ErrorMessage string `json:"error_message"`

@@ -1,9 +1,11 @@
 package instagramauth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,7 @@ func unitFixClock(tb testing.TB, t time.Time) {
 
 var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
-func TestParseTokenAnswerShapes(t *testing.T) {
+func TestParseTokenResponseShapes(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	for _, tc := range []struct {
 		name, body          string
@@ -143,9 +145,9 @@ func TestParseTokenAnswerShapes(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := parseTokenAnswer([]byte(tc.body))
+			id, err := parseTokenResponse([]byte(tc.body))
 			if err != nil {
-				t.Fatalf("parseTokenAnswer: %v", err)
+				t.Fatalf("parseTokenResponse: %v", err)
 			}
 			if id.userID != tc.id || id.username != tc.username || id.token != tc.token {
 				t.Errorf("got id %q username %q token %q; want %q %q %q", id.userID, id.username, id.token, tc.id, tc.username, tc.token)
@@ -157,12 +159,12 @@ func TestParseTokenAnswerShapes(t *testing.T) {
 	}
 }
 
-func TestParseTokenAnswerHugeExpiresIn(t *testing.T) {
+func TestParseTokenResponseHugeExpiresIn(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	// Seconds that overflow a time.Duration must not make a token that
 	// expired before it was issued.
 	for _, secs := range []string{"9223372037", "10000000000", "9223372036854775807"} {
-		id, err := parseTokenAnswer([]byte(`{"access_token":"T","user_id":1,"expires_in":` + secs + `}`))
+		id, err := parseTokenResponse([]byte(`{"access_token":"T","user_id":1,"expires_in":` + secs + `}`))
 		if err != nil {
 			t.Fatalf("expires_in %s: %v", secs, err)
 		}
@@ -172,7 +174,7 @@ func TestParseTokenAnswerHugeExpiresIn(t *testing.T) {
 	}
 }
 
-func TestParseTokenAnswerKeepsEveryDigit(t *testing.T) {
+func TestParseTokenResponseKeepsEveryDigit(t *testing.T) {
 	// Above 2^53 float64 loses the last digits; every one must survive,
 	// whichever shape and whether number or string.
 	for _, digits := range []string{
@@ -188,7 +190,7 @@ func TestParseTokenAnswerKeepsEveryDigit(t *testing.T) {
 			`{"data":[{"access_token":"T","user_id":` + digits + `}]}`,
 		}
 		for _, body := range bodies {
-			id, err := parseTokenAnswer([]byte(body))
+			id, err := parseTokenResponse([]byte(body))
 			if err != nil {
 				t.Errorf("%s: %v", body, err)
 				continue
@@ -200,7 +202,7 @@ func TestParseTokenAnswerKeepsEveryDigit(t *testing.T) {
 	}
 }
 
-func TestParseTokenAnswerRejects(t *testing.T) {
+func TestParseTokenResponseRejects(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty body":          ``,
 		"whitespace":          "  \n",
@@ -249,7 +251,7 @@ func TestParseTokenAnswerRejects(t *testing.T) {
 		"error answer":           `{"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}`,
 		"graph error":            `{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}}`,
 	} {
-		if id, err := parseTokenAnswer([]byte(body)); err == nil {
+		if id, err := parseTokenResponse([]byte(body)); err == nil {
 			t.Errorf("%s: accepted as %+v", name, id)
 		} else if strings.Contains(err.Error(), "IGQV") {
 			t.Errorf("%s: error %q quotes the token", name, err)
@@ -257,17 +259,17 @@ func TestParseTokenAnswerRejects(t *testing.T) {
 	}
 }
 
-func TestAnswerError(t *testing.T) {
-	err := answerError(400, []byte(`{"error_type":"OAuthException","code":400,"error_message":"Matching code was not found or was already used"}`))
+func TestResponseError(t *testing.T) {
+	err := responseError(400, []byte(`{"error_type":"OAuthException","code":400,"error_message":"Matching code was not found or was already used"}`))
 	if want := "instagram answered HTTP 400 OAuthException: Matching code was not found or was already used"; err.Error() != want {
 		t.Errorf("token endpoint error: %q, want %q", err, want)
 	}
-	err = answerError(400, []byte(`{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"Abc"}}`))
+	err = responseError(400, []byte(`{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"Abc"}}`))
 	if want := "instagram answered HTTP 400 OAuthException: Error validating access token: Session has expired"; err.Error() != want {
 		t.Errorf("graph error: %q, want %q", err, want)
 	}
 	if _, ok := err.(*providerError); !ok {
-		t.Errorf("answerError returned %T, want *providerError", err)
+		t.Errorf("responseError returned %T, want *providerError", err)
 	}
 	for body, want := range map[string]string{
 		``:                                   "instagram answered HTTP 502",
@@ -276,8 +278,8 @@ func TestAnswerError(t *testing.T) {
 		`{"error":"plain"}`:                  "instagram answered HTTP 502",
 		`{"error_message":"only a message"}`: "instagram answered HTTP 502: only a message",
 	} {
-		if got := answerError(502, []byte(body)).Error(); got != want {
-			t.Errorf("answerError(502, %q) = %q, want %q", body, got, want)
+		if got := responseError(502, []byte(body)).Error(); got != want {
+			t.Errorf("responseError(502, %q) = %q, want %q", body, got, want)
 		}
 	}
 
@@ -285,7 +287,7 @@ func TestAnswerError(t *testing.T) {
 	// cannot fill the logs.
 	long := strings.Repeat("m", 5000)
 	kind := strings.Repeat("k", 500)
-	msg := answerError(400, []byte(`{"error_type":"`+kind+`","error_message":"`+long+`"}`)).Error()
+	msg := responseError(400, []byte(`{"error_type":"`+kind+`","error_message":"`+long+`"}`)).Error()
 	if len(msg) > 400 {
 		t.Errorf("error message of %d bytes not clipped", len(msg))
 	}
@@ -295,7 +297,7 @@ func TestAnswerError(t *testing.T) {
 	if !strings.Contains(msg, strings.Repeat("k", 64)+"...") || strings.Contains(msg, strings.Repeat("k", 65)) {
 		t.Errorf("kind not clipped to 64 bytes: %q", msg)
 	}
-	msg = answerError(400, []byte(`{"error":{"type":"T","message":"`+long+`"}}`)).Error()
+	msg = responseError(400, []byte(`{"error":{"type":"T","message":"`+long+`"}}`)).Error()
 	if len(msg) > 300 {
 		t.Errorf("graph error message of %d bytes not clipped", len(msg))
 	}
@@ -335,8 +337,8 @@ func TestShapeChecks(t *testing.T) {
 		"": false, "T": true, "IGQVJ-_.~+/=": true, strings.Repeat("t", 2048): true,
 		strings.Repeat("t", 2049): false, "a b": false, "a\tb": false, "a\x7f": false, "é": false,
 	} {
-		if got := isTokenShaped(s); got != want {
-			t.Errorf("isTokenShaped(%q) = %v", s, got)
+		if got := isAccessTokenShaped(s); got != want {
+			t.Errorf("isAccessTokenShaped(%q) = %v", s, got)
 		}
 	}
 	for s, want := range map[string]bool{
@@ -347,4 +349,181 @@ func TestShapeChecks(t *testing.T) {
 			t.Errorf("isUsernameShaped(%q) = %v", s, got)
 		}
 	}
+}
+
+// fuzzAmbiguousKeys reports JSON whose object keys would be matched
+// differently by a struct (case-insensitive, merged) and by a map: two
+// keys of one object equal but for case, or a key that matches one of the
+// token answer's fields only case-insensitively. Also true for JSON that
+// does not tokenize.
+func fuzzAmbiguousKeys(body []byte) bool {
+	fields := []string{"access_token", "user_id", "expires_in", "user", "id", "username", "data"}
+	type frame struct {
+		obj     bool
+		wantKey bool
+		keys    []string
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.obj && top.wantKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+			} else {
+				key, _ := tok.(string)
+				for _, k := range top.keys {
+					if strings.EqualFold(k, key) {
+						return true
+					}
+				}
+				for _, f := range fields {
+					if key != f && strings.EqualFold(key, f) {
+						return true
+					}
+				}
+				top.keys = append(top.keys, key)
+				top.wantKey = false
+				continue
+			}
+		} else {
+			if top != nil && top.obj {
+				top.wantKey = true // after this value comes a key or '}'
+			}
+			switch tok {
+			case json.Delim('{'):
+				stack = append(stack, &frame{obj: true, wantKey: true})
+			case json.Delim('['):
+				stack = append(stack, &frame{})
+			case json.Delim(']'):
+				stack = stack[:len(stack)-1]
+			}
+		}
+		if len(stack) == 0 {
+			return false // the first value is complete
+		}
+	}
+}
+
+// fuzzExpectedID reads the user id the way the contract describes it,
+// with a generic decoder: data[0] if any, then user_id, then user.id.
+func fuzzExpectedID(body []byte) (string, bool) {
+	if fuzzAmbiguousKeys(body) {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return "", false
+	}
+	level, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	if data, ok := level["data"].([]any); ok && len(data) > 0 {
+		if level, ok = data[0].(map[string]any); !ok {
+			return "", false
+		}
+	}
+	scalar := func(x any) string {
+		switch x := x.(type) {
+		case json.Number:
+			return string(x)
+		case string:
+			return x
+		}
+		return ""
+	}
+	if id := scalar(level["user_id"]); id != "" {
+		return id, true
+	}
+	if user, ok := level["user"].(map[string]any); ok {
+		return scalar(user["id"]), true
+	}
+	return "", true
+}
+
+func FuzzParseTokenResponse(f *testing.F) {
+	saved := now
+	now = func() time.Time { return unitEpoch }
+	f.Cleanup(func() { now = saved })
+	for _, body := range []string{
+		`{"access_token":"T","user":{"id":"17841405793187218","username":"alice"}}`,
+		`{"access_token":"IGQVJ-abc","user_id":17841405793187219}`,
+		`{"access_token":"T","user_id":"17841405793187218","expires_in":5183944}`,
+		`{"data":[{"access_token":"T","user_id":"17841405793187218","permissions":"instagram_business_basic"}]}`,
+		`{"data":[{"access_token":"T","user_id":17841405793187218,"permissions":["a","b"]}]}`,
+		`{"access_token":"T","user_id":1e5}`,
+		`{"access_token":"T","user_id":-1}`,
+		`{"access_token":"T","user_id":1.5}`,
+		`{"access_token":"T","USER_ID":2,"user_id":1}`,
+		`{"access_token":"T","user_id":"\u0031\u0032"}`,
+		`<html></html>`,
+		``,
+	} {
+		f.Add([]byte(body), "17841405793187218")
+	}
+	f.Add([]byte(`{"access_token":"a b","user_id":1}`), "0")
+	f.Add([]byte(`{"access_token":"T","expires_in":9223372036854775807,"user_id":1}`), "123456789012345678901234567890123")
+	f.Fuzz(func(t *testing.T, body []byte, digits string) {
+		id, err := parseTokenResponse(body)
+		if err == nil {
+			if !isDigits(id.userID) || len(id.userID) < 1 || len(id.userID) > 32 {
+				t.Fatalf("user id %q is not 1 to 32 digits", id.userID)
+			}
+			if !isAccessTokenShaped(id.token) {
+				t.Fatalf("token %q is not header-safe", id.token)
+			}
+			if !isUsernameShaped(id.username) {
+				t.Fatalf("username %q is not Instagram-shaped", id.username)
+			}
+			if !id.expires.After(unitEpoch) {
+				t.Fatalf("token expires at %v, not after now", id.expires)
+			}
+			if want, ok := fuzzExpectedID(body); ok && id.userID != want {
+				t.Fatalf("user id %q, but the answer says %q", id.userID, want)
+			}
+		} else if strings.Contains(err.Error(), "IGQV") {
+			t.Fatalf("error quotes the token: %v", err)
+		}
+
+		// Any id of 1 to 32 digits, in any shape, as number or string,
+		// comes out digit for digit.
+		var b strings.Builder
+		for i := 0; i < len(digits) && b.Len() < maxIDDigits; i++ {
+			if digits[i] >= '0' && digits[i] <= '9' {
+				b.WriteByte(digits[i])
+			}
+		}
+		d := strings.TrimLeft(b.String(), "0")
+		if d == "" {
+			if b.Len() == 0 {
+				return
+			}
+			d = "0"
+		}
+		for _, shape := range []string{
+			`{"access_token":"T","user_id":%s}`,
+			`{"access_token":"T","user_id":"%s"}`,
+			`{"access_token":"T","user":{"id":%s,"username":"u"}}`,
+			`{"access_token":"T","user":{"id":"%s","username":"u"}}`,
+			`{"data":[{"access_token":"T","user_id":%s,"permissions":"a,b"}]}`,
+			`{"data":[{"access_token":"T","user_id":"%s","permissions":["a"]}]}`,
+		} {
+			body := strings.Replace(shape, "%s", d, 1)
+			id, err := parseTokenResponse([]byte(body))
+			if err != nil || id.userID != d {
+				t.Fatalf("%s: got %q, %v; want %q", body, id.userID, err, d)
+			}
+		}
+	})
 }

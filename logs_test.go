@@ -75,7 +75,7 @@ func exerciseAndFindSecrets(t *testing.T, h *harness, tokenHeader bool) []string
 		add("state cookie", c.Value)
 	}
 	resp := h.do(h.client, http.MethodGet, cb, nil)
-	add("session cookie", findSetCookie(resp, defaultCookieName).Value)
+	add("session cookie", findSetCookie(resp, insecureCookieName).Value)
 	e := h.upstreamSaw(h.get("/page"))
 	if tokenHeader {
 		add("access token", e.Header.Get("X-Instagram-Access-Token"))

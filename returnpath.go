@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 // maxReturnPath keeps the state cookie, which carries the return path,
@@ -16,10 +14,7 @@ const maxReturnPath = 1024
 // path and query, as the client sent them (before any rewrite). A very
 // long one loses its query, then its path.
 func returnPath(r *http.Request) string {
-	u := r.URL
-	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
-		u = orig.URL
-	}
+	u := originalURL(r)
 	p := u.RequestURI()
 	if len(p) > maxReturnPath {
 		p = u.EscapedPath()

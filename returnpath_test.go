@@ -1,10 +1,14 @@
 package instagramauth
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -144,4 +148,127 @@ func TestSafeReturnPathResolvesOnSite(t *testing.T) {
 			t.Errorf("safeReturnPath(%q) = %q resolves to %s", p, got, dest)
 		}
 	}
+}
+
+func FuzzSafeReturnPath(f *testing.F) {
+	for _, p := range []string{
+		"/", "/admin/page?x=1&y=%2F%2Fz", "/a/b/", "/search?q=https://x.com", "/%E2%9C%93",
+		"//evil.com", `/\evil.com`, "/\t/evil.com", "%2F%2Fevil.com", "/%2F/evil.com", "/%5Cevil.com",
+		"/%5C%5Cevil.com", "https://evil.com", "http:evil.com", "javascript:alert(1)", `\\evil.com`,
+		"/\r\n/evil.com", "", "evil.com", "/ /x", "/.//evil.com", "/%09/evil.com", "/a?%zz",
+	} {
+		f.Add(p)
+	}
+	base, _ := url.Parse("https://site.example/")
+	f.Fuzz(func(t *testing.T, p string) {
+		got := safeReturnPath(p)
+		if got != "/" && got != p {
+			t.Fatalf("safeReturnPath(%q) = %q: neither \"/\" nor the input", p, got)
+		}
+		if strings.HasPrefix(got, "//") || strings.HasPrefix(got, `/\`) || got == "" || got[0] != '/' {
+			t.Fatalf("safeReturnPath(%q) = %q", p, got)
+		}
+		for i := 0; i < len(got); i++ {
+			if c := got[i]; c < 0x20 || c == 0x7f || c == '\\' || c == ' ' {
+				t.Fatalf("safeReturnPath(%q) = %q holds %q", p, got, c)
+			}
+		}
+		for _, s := range []string{got, browserStrips.Replace(got)} {
+			ref, err := url.Parse(s)
+			if err != nil {
+				t.Fatalf("safeReturnPath(%q) = %q does not parse: %v", p, s, err)
+			}
+			if ref.Scheme != "" || ref.Host != "" || ref.User != nil || ref.Opaque != "" {
+				t.Fatalf("safeReturnPath(%q) = %q has scheme %q host %q", p, s, ref.Scheme, ref.Host)
+			}
+			dest := base.ResolveReference(ref)
+			if dest.Scheme != "https" || dest.Host != "site.example" || dest.User != nil {
+				t.Fatalf("safeReturnPath(%q) = %q resolves to %s", p, s, dest)
+			}
+			// The decoded path is no network path either (an upstream
+			// may decode it before redirecting).
+			if dec, err := url.PathUnescape(ref.EscapedPath()); err == nil && got != "/" && startsOffSite(dec) {
+				t.Fatalf("safeReturnPath(%q) = %q decodes to %q", p, s, dec)
+			}
+		}
+		// Idempotent.
+		if again := safeReturnPath(got); again != got {
+			t.Fatalf("safeReturnPath(%q) = %q, but of that %q", p, got, again)
+		}
+	})
+}
+
+// A very long URL must not make a state cookie too big to come back.
+func TestLongReturnPath(t *testing.T) {
+	h := newHarness(t)
+	h.mustLogin(h.client, "cleo", "/search")
+	c := newBrowser(t)
+	long := "/search?q=" + strings.Repeat("x", 3000)
+	resp := h.login(c, "cleo", long)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/search" {
+		t.Errorf("long URL: callback %d to %.40q, want 302 to /search", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// Behaviour 5: the return target is always a path on this site
+// (oauth2-proxy CVE-2020-5233, GHSA-j7px-6hwj-hpjg; caddy-security
+// CVE-2024-21497).
+func TestNoOpenRedirectAfterLogin(t *testing.T) {
+	h := newHarness(t)
+	for _, target := range []string{
+		"//evil.example/x",
+		"/\\evil.example/x",
+		"/%2F%2Fevil.example",
+		"/%5Cevil.example",
+		"/%09/evil.example",
+		"///evil.example",
+	} {
+		c := newBrowser(t)
+		authorize := rawRedirect(t, target)
+		cb := stripFragment(h.consent(c, authorize.location, "henry", true))
+		// The browser carries the state cookie that came with the redirect.
+		setCookie(c, authorize.cookie.Name, authorize.cookie.Value)
+		resp := h.do(c, http.MethodGet, cb, nil)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound || !isLocalPath(loc) {
+			t.Errorf("request target %q: after login, status %d to %q", target, resp.StatusCode, loc)
+		}
+		if ref, err := url.Parse(siteURL + "/"); err == nil {
+			if dest, err := ref.Parse(loc); err != nil || dest.Host != "localhost:9080" {
+				t.Errorf("request target %q: Location %q leaves the site", target, loc)
+			}
+		}
+	}
+}
+
+type rawAnswer struct {
+	location string
+	cookie   *http.Cookie
+}
+
+// rawRedirect sends a request line exactly as given, which http.Client
+// would normalise, and returns where Caddy redirected it.
+func rawRedirect(t *testing.T, target string) rawAnswer {
+	t.Helper()
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", sitePort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost:%d\r\nAccept: text/html\r\nConnection: close\r\n\r\n", target, sitePort)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state *http.Cookie
+	for _, c := range resp.Cookies() {
+		if strings.HasPrefix(c.Name, insecureCookieName+"_state_") {
+			state = c
+		}
+	}
+	if resp.StatusCode != http.StatusFound || state == nil {
+		t.Fatalf("request target %q: status %d, want a 302 to login with a state cookie", target, resp.StatusCode)
+	}
+	return rawAnswer{location: resp.Header.Get("Location"), cookie: state}
 }

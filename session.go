@@ -1,261 +1,177 @@
 package instagramauth
 
 import (
-	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io/fs"
-	"slices"
+	"net/http"
 	"strings"
-
-	"github.com/caddyserver/caddy/v2"
+	"sync"
 )
 
-// Cookies are sealed with AES-256-GCM: base64url(nonce || ciphertext+tag).
-// The additional data names the cookie's purpose and name, so a state
-// cookie can never be presented as a session, nor one site's cookie under
-// another name.
+// Sessions: opened from the request's cookie on every request, judged
+// against the config as it is now, and sealed again only when something
+// changed (idle renewal, refresh, an upgrade from the earlier format).
 
-const (
-	keySize      = 32
-	formatV1     = 1
-	maxCookieLen = 3800 // a sealed value longer than this is not ours
-	storageKey   = "instagram_auth/cookie_secret.b64"
-)
+// openBuffers lend openSession room to decode and decrypt a cookie in:
+// the session's fields are copied out, so the buffer goes back at once.
+var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 
-// cookieEncoding spells sealed values: base64url, unpadded, with the
-// unused bits of the last character zero.
-var cookieEncoding = base64.RawURLEncoding.Strict()
-
-// session is what a session cookie holds.
-type session struct {
-	userID   string
-	username string
-	token    string
-	expires  int64 // unix seconds
-}
-
-// pendingLogin is what a state cookie holds.
-type pendingLogin struct {
-	state       string // the random state sent to Instagram
-	redirectURI string // byte-identical in the authorize and token requests
-	returnTo    string // the page first asked for
-	created     int64  // unix seconds
-}
-
-// decodeSecret accepts base64 in any of its four common spellings.
-func decodeSecret(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	for _, enc := range []*base64.Encoding{
-		base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
-	} {
-		if key, err := enc.DecodeString(s); err == nil {
-			return key, nil
-		}
-	}
-	return nil, errors.New("is not base64")
-}
-
-// checkCookieSecret accepts base64 of exactly 32 bytes. The message never
-// quotes the secret: config errors end up in logs.
-func checkCookieSecret(s string) error {
-	if strings.Contains(s, "{") {
-		return nil // a placeholder, checked once resolved in Provision
-	}
-	key, err := decodeSecret(s)
-	if err != nil {
-		return errors.New("must be base64 of 32 bytes (try: openssl rand -base64 32)")
-	}
-	if len(key) != keySize {
-		return fmt.Errorf("must be base64 of 32 bytes, got %d bytes (try: openssl rand -base64 32)", len(key))
-	}
-	return nil
-}
-
-// newKeyRing turns cookie secrets into ready AEADs, built once here so no
-// request pays for key setup.
-func newKeyRing(secrets []string) ([]cipher.AEAD, error) {
-	keys := make([]cipher.AEAD, 0, len(secrets))
-	for _, s := range secrets {
-		key, err := decodeSecret(s)
-		if err != nil || len(key) != keySize {
-			return nil, errors.New("instagram_auth: cookie_secret: must be base64 of 32 bytes")
-		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, aead)
-	}
-	return keys, nil
-}
-
-// storedCookieSecret gets the shared key from Caddy's storage, creating it
-// once under a lock: every instance sharing the storage seals alike, and a
-// restart keeps sessions.
-func storedCookieSecret(ctx caddy.Context) (string, error) {
-	storage := ctx.Storage()
-	if err := storage.Lock(ctx, storageKey); err != nil {
-		return "", fmt.Errorf("instagram_auth: locking the cookie key in storage: %w", err)
-	}
-	defer func() { _ = storage.Unlock(context.Background(), storageKey) }()
-
-	data, err := storage.Load(ctx, storageKey)
-	if err == nil {
-		secret := strings.TrimSpace(string(data))
-		if checkCookieSecret(secret) == nil {
-			return secret, nil
-		}
-		return "", fmt.Errorf("instagram_auth: the cookie key in storage (%s) is not base64 of 32 bytes", storageKey)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("instagram_auth: loading the cookie key from storage: %w", err)
-	}
-	key := make([]byte, keySize)
-	if _, err := rand.Read(key); err != nil {
-		return "", err
-	}
-	secret := base64.StdEncoding.EncodeToString(key)
-	if err := storage.Store(ctx, storageKey, []byte(secret)); err != nil {
-		return "", fmt.Errorf("instagram_auth: keeping the cookie key in storage: %w", err)
-	}
-	return secret, nil
-}
-
-// seal encrypts plaintext with the first key.
-func seal(keys []cipher.AEAD, aad, plaintext []byte) string {
-	aead := keys[0]
-	buf := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
-	if _, err := rand.Read(buf); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	buf = aead.Seal(buf, buf, plaintext, aad)
-	return cookieEncoding.EncodeToString(buf)
-}
-
-// open decrypts a sealed value with any key of the ring. It returns the
-// plaintext and the nonce, which identifies the sealed value.
-func open(keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok bool) {
-	return openInto(nil, keys, aad, value)
-}
-
-// openInto is open working in buf, grown if it is too small: the hot path
-// lends it a pooled buffer instead of allocating one per request.
-func openInto(buf []byte, keys []cipher.AEAD, aad []byte, value string) (plain, nonce []byte, ok bool) {
-	if len(value) > maxCookieLen {
-		return nil, nil, false
-	}
-	// Strict, and no line breaks (which the decoder skips): a sealed value
-	// has one spelling only.
-	raw := slices.Grow(buf[:0], cookieEncoding.DecodedLen(len(value)))
-	n, err := cookieEncoding.Decode(raw[:cap(raw)], []byte(value))
-	raw = raw[:n]
-	if err != nil || cookieEncoding.EncodedLen(n) != len(value) {
-		return nil, nil, false
-	}
-	for i, aead := range keys {
-		ns := aead.NonceSize()
-		if len(raw) < ns+aead.Overhead() {
-			return nil, nil, false
-		}
-		// A failed Open clears its output, so opening in place would
-		// garble raw for the next key: only the last key may reuse it.
-		var dst []byte
-		if i == len(keys)-1 {
-			dst = raw[ns:ns]
-		}
-		plain, err := aead.Open(dst, raw[:ns], raw[ns:], aad)
-		if err == nil {
-			return plain, raw[:ns], true
-		}
-	}
-	return nil, nil, false
-}
-
-// Sessions and pending logins share one compact layout: a version byte,
-// a time (unix seconds), then three length-prefixed fields. No JSON: a
-// session is read on every request.
-type record struct {
-	time   int64
-	fields [3]string
-}
-
-func (rec record) encode() []byte {
-	f := rec.fields
-	b := make([]byte, 0, 9+3*binary.MaxVarintLen16+len(f[0])+len(f[1])+len(f[2]))
-	b = append(b, formatV1)
-	b = binary.BigEndian.AppendUint64(b, uint64(rec.time))
-	return appendFields(b, f[:]...)
-}
-
-// decodeRecord reverses encode with a single string allocation.
-func decodeRecord(plain []byte) (record, bool) {
-	var rec record
-	if len(plain) < 9 || plain[0] != formatV1 {
-		return rec, false
-	}
-	rec.time = int64(binary.BigEndian.Uint64(plain[1:9]))
-	return rec, readFields(plain[9:], rec.fields[:])
-}
-
-func encodeSession(s session) []byte {
-	return record{s.expires, [3]string{s.userID, s.username, s.token}}.encode()
-}
-
-func decodeSession(plain []byte) (session, bool) {
-	rec, ok := decodeRecord(plain)
-	if !ok {
+// currentSession opens the request's session cookie, if it holds a live,
+// unrevoked session of an allowed user.
+func (h *Handler) currentSession(r *http.Request) (session, bool) {
+	s, ok := h.openSession(r)
+	if !ok || !h.isLive(&s, now().Unix()) || h.shared.revocations.isRevoked(&s) || !h.allows(s.userID, s.username) {
 		return session{}, false
 	}
-	f := rec.fields
-	return session{userID: f[0], username: f[1], token: f[2], expires: rec.time}, true
+	return s, true
 }
 
-func encodePending(p pendingLogin) []byte {
-	return record{p.created, [3]string{p.state, p.redirectURI, p.returnTo}}.encode()
+// isLive applies session_lifetime, session_idle and the token's own end.
+func (h *Handler) isLive(s *session, t int64) bool {
+	return t < h.endOf(s) && s.created <= t+60
 }
 
-func decodePending(plain []byte) (pendingLogin, bool) {
-	rec, ok := decodeRecord(plain)
-	if !ok {
-		return pendingLogin{}, false
+// endOf is when s ends under the config as it is now: session_lifetime
+// counted from login (never beyond what it was at login), the token's
+// expiry, and session_idle counted from the last time the cookie was sealed.
+func (h *Handler) endOf(s *session) int64 {
+	end := min(s.expires, s.created+h.cfg.sessionLifetime)
+	if s.tokenExpires > 0 {
+		end = min(end, s.tokenExpires)
 	}
-	f := rec.fields
-	return pendingLogin{state: f[0], redirectURI: f[1], returnTo: f[2], created: rec.time}, true
-}
-
-func appendFields(b []byte, fields ...string) []byte {
-	for _, f := range fields {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
+	if h.cfg.sessionIdle > 0 {
+		end = min(end, s.issued+h.cfg.sessionIdle)
 	}
-	return b
+	return end
 }
 
-// readFields splits length-prefixed fields out of b, all sharing one
-// string; it fails unless b holds exactly len(out) fields.
-func readFields(b []byte, out []string) bool {
-	all := string(b)
-	pos := 0
-	for i := range out {
-		n, w := binary.Uvarint(b[pos:])
-		// An overlong length ends in a zero byte: refused, so that a
-		// plaintext has one encoding only.
-		if w <= 0 || (w > 1 && b[pos+w-1] == 0) || n > uint64(len(b)-pos-w) {
-			return false
+// openSession opens the session cookies the client sent. A stale cookie of
+// the same name sent first (an old host-only one, a sibling site's) must
+// not hide the right one; but cookies that open to different users mean
+// someone planted one (cookie tossing), and then there is no session.
+func (h *Handler) openSession(r *http.Request) (session, bool) {
+	buf := openBuffers.Get().(*[512]byte)
+	defer openBuffers.Put(buf)
+	// The header first: on the usual request no handler has taken our
+	// cookie out yet, and looking for what was sent costs a context lookup.
+	if s, found, ok := h.openSessionIn(r, r.Header["Cookie"], buf); found {
+		return s, ok
+	}
+	if sent := stashed(r); sent != nil {
+		s, _, ok := h.openSessionIn(r, sent.lines, buf)
+		return s, ok
+	}
+	return session{}, false
+}
+
+// openSessionIn reports whether lines hold any session of ours (found) and
+// whether it is one user's (ok).
+func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte) (s session, found, ok bool) {
+	names := &h.cfg.cookieNames
+	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
+	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
+		next, opened := h.openSessionValue(buf, value, legacy)
+		if !opened || !h.sessionIsForHost(&next, r.Host) {
+			continue
 		}
-		pos += w
-		out[i] = all[pos : pos+int(n)]
-		pos += int(n)
+		if found && next.userID != s.userID {
+			return session{}, true, false
+		}
+		if !found {
+			s, found = next, true
+		}
 	}
-	return pos == len(b)
+	return s, found, found
+}
+
+// openSessionValue opens one cookie value. Under the earlier release's
+// default name only that release's record format is accepted, so that
+// window closes by itself.
+func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool) (session, bool) {
+	aad := h.cfg.aad.session
+	if legacyName {
+		aad = h.cfg.aad.legacySession
+	}
+	plain, nonce, ok := h.keys.openInto(buf[:0], aad, value)
+	if !ok || len(nonce) != gcmNonceSize {
+		return session{}, false
+	}
+	s, ok := decodeSession(plain)
+	if !ok || (legacyName && !s.legacy) {
+		return session{}, false
+	}
+	if s.legacy {
+		h.upgradeLegacy(&s, nonce)
+	}
+	return s, true
+}
+
+// upgradeLegacy fills in what a format 1 record lacks. Its login time is
+// taken as its end minus session_lifetime, the same every time the cookie
+// is seen, so a "log out everywhere" covers every copy; its id is its seal's
+// nonce, unique per login, so a logout of the upgraded session covers the
+// old cookie too. It is not bound to a host: it was made before binding.
+func (h *Handler) upgradeLegacy(s *session, nonce []byte) {
+	copy(s.id[:], nonce)
+	s.created = s.expires - h.cfg.sessionLifetime
+	s.issued = now().Unix()
+	s.tokenExpires = s.expires // a session never outlived its token
+}
+
+// sessionIsForHost binds a host-only session to the host and port that
+// issued it: cookies do not separate ports, so two sites on one host would
+// otherwise accept each other's sessions.
+func (h *Handler) sessionIsForHost(s *session, host string) bool {
+	return !h.cfg.hostBound || s.host == "" || strings.EqualFold(s.host, host)
+}
+
+// newSession starts a session for a user who just logged in.
+func (h *Handler) newSession(id identity, r *http.Request) session {
+	t := now().Unix()
+	s := session{
+		userID:    id.userID,
+		username:  id.username,
+		token:     id.token,
+		created:   t,
+		issued:    t,
+		expires:   t + h.cfg.sessionLifetime,
+		longLived: id.longLived,
+	}
+	if !id.expires.IsZero() {
+		s.tokenExpires = id.expires.Unix()
+	}
+	if h.cfg.hostBound {
+		s.host = r.Host
+	}
+	if _, err := rand.Read(s.id[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return s
+}
+
+// issueSession seals s into the session cookie, which the browser keeps
+// until the session would end, and retires the earlier release's cookie.
+func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
+	s.legacy = false
+	maxAge := int(h.endOf(s) - now().Unix())
+	h.setCookie(w, h.cfg.cookieNames.session, h.keys.seal(h.cfg.aad.session, encodeSession(s)), maxAge)
+}
+
+// renewIfDue seals a session in use again when that is due: an idle
+// session once a tenth of session_idle (at most a minute) has passed since
+// its cookie was sealed, never once per request; a session of the earlier
+// format at once, in the current form and name.
+func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *session) {
+	t := now().Unix()
+	idleDue := h.cfg.sessionIdle > 0 && t-s.issued >= h.cfg.renewAfter
+	if !idleDue && !s.legacy {
+		return
+	}
+	if s.legacy {
+		h.clearLegacyCookie(w)
+		if h.cfg.hostBound {
+			s.host = r.Host
+		}
+	}
+	s.issued = t
+	h.issueSession(w, s)
 }

@@ -302,7 +302,7 @@ func jarCookie(c *http.Client, name string) string {
 }
 
 // sessionCookie returns the browser's session cookie value for the site.
-func sessionCookie(c *http.Client) string { return jarCookie(c, defaultCookieName) }
+func sessionCookie(c *http.Client) string { return jarCookie(c, insecureCookieName) }
 
 // setCookie puts a cookie in the browser's jar for the site.
 func setCookie(c *http.Client, name, value string) {
@@ -343,4 +343,22 @@ func decodeEcho(resp *http.Response, e *echo) error {
 		return fmt.Errorf("status %d, want 200 from the upstream", resp.StatusCode)
 	}
 	return json.NewDecoder(resp.Body).Decode(e)
+}
+
+func mustQuery(t *testing.T, rawURL string) url.Values {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("bad URL %q: %v", rawURL, err)
+	}
+	return u.Query()
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

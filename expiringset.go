@@ -6,37 +6,27 @@ import (
 )
 
 const (
-	// maxLedger bounds the memory of an expiringSet.
-	maxLedger = 100_000
+	// maxExpiringSet bounds the memory of an expiringSet.
+	maxExpiringSet = 100_000
 	// pruneEvery is how many additions pass between sweeps of expired
 	// entries, so the set shrinks back (and the hot path's empty check
 	// works again) without a sweep per request.
 	pruneEvery = 1024
 )
 
-// expiringSet remembers keys until their expiry (unix seconds). It keeps
-// the two small pieces of server memory the plugin has: states already
-// used at the callback, and sessions ended by logout. Both are defence in
-// depth on top of the cookies themselves, which stay stateless.
+// expiringSet remembers keys until their expiry (unix seconds): the states
+// already used at the callback, so that each is good for one callback only.
 type expiringSet struct {
 	mu   sync.RWMutex
 	m    map[string]int64
 	adds int
-	size atomic.Int64 // lets the hot path skip the lock while empty
+	size atomic.Int64 // lets a reader skip the lock while the set is empty
 }
 
 func newExpiringSet() *expiringSet { return &expiringSet{m: make(map[string]int64)} }
 
-// The two sets are process-wide, shared by every handler instance and
-// surviving config reloads, so a reload neither re-opens a used state nor
-// forgets a logout.
-var (
-	usedStates      = newExpiringSet()
-	revokedSessions = newExpiringSet()
-)
-
 // add records key until expires; it reports false if key was already
-// there (a replay). A full set evicts a live entry rather than refuse: a
+// there (a replay). A full set evicts live entries rather than refuse: a
 // refusing set would let anyone who fills it block every login. What an
 // evicted state loses is little, since its cookie is already cleared and
 // Instagram's codes work once only.
@@ -48,18 +38,33 @@ func (s *expiringSet) add(key string, expires int64) bool {
 		return false
 	}
 	s.adds++
-	if s.adds%pruneEvery == 0 || len(s.m) >= maxLedger {
+	if s.adds%pruneEvery == 0 {
 		s.pruneLocked(t)
 	}
-	if len(s.m) >= maxLedger {
-		for k := range s.m { // map order is random: no attacker picks the victim
-			delete(s.m, k)
-			break
-		}
+	if len(s.m) >= maxExpiringSet {
+		s.makeRoomLocked(t)
 	}
 	s.m[key] = expires
 	s.size.Store(int64(len(s.m)))
 	return true
+}
+
+// makeRoomLocked drops expired entries and, if that frees too little, a
+// tenth of the rest, chosen by map order (random: no attacker picks the
+// victims). Evicting in a batch keeps a full set from sweeping on every add.
+func (s *expiringSet) makeRoomLocked(t int64) {
+	s.pruneLocked(t)
+	if len(s.m) < maxExpiringSet*9/10 {
+		return
+	}
+	drop := len(s.m) / 10
+	for k := range s.m {
+		if drop == 0 {
+			break
+		}
+		delete(s.m, k)
+		drop--
+	}
 }
 
 // has reports whether key is remembered and not yet expired.

@@ -19,7 +19,7 @@ const (
 func (h *harness) apiStatus(cookie string) int {
 	h.t.Helper()
 	c := newBrowser(h.t)
-	setCookie(c, defaultCookieName, cookie)
+	setCookie(c, insecureCookieName, cookie)
 	return h.do(c, http.MethodGet, siteURL+"/", nil, "Accept", "application/json").StatusCode
 }
 
@@ -53,7 +53,7 @@ func TestGeneratedKeyLivesInStorage(t *testing.T) {
 	h := newHarness(t)
 	h.mustLogin(h.client, "uma", "/")
 	cookie := sessionCookie(h.client)
-	raw, err := os.ReadFile(filepath.Join(h.storage, filepath.FromSlash(storageKey)))
+	raw, err := os.ReadFile(filepath.Join(h.storage, filepath.FromSlash(keyStorageKey)))
 	if err != nil {
 		t.Fatalf("no key in storage: %v", err)
 	}
@@ -73,9 +73,11 @@ func TestGeneratedKeyLivesInStorage(t *testing.T) {
 	}
 }
 
-// Behaviour 7: two instances sharing storage (two separately provisioned
-// handlers on two ports): a login started on one finishes on the other,
-// and each accepts the other's session.
+// Two instances sharing storage (two separately provisioned handlers on
+// two ports): a login started on one finishes on the other, and each
+// accepts the other's session. As behind a load balancer, both see the
+// site's one Host: a host-only session opens only on the host that
+// issued it.
 func TestInstancesSharingStorage(t *testing.T) {
 	h := newHarness(t)
 	site := func(port int) string {
@@ -108,7 +110,15 @@ http://localhost:%d {
 		t.Fatalf("second instance finishing the first's login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	for _, port := range []int{sitePort, site2Port} {
-		e := h.upstreamSaw(h.do(h.client, http.MethodGet, fmt.Sprintf("http://localhost:%d/", port), nil, "Accept", "text/html"))
+		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://localhost:%d/", port), nil)
+		req.Host = fmt.Sprintf("localhost:%d", site2Port)
+		req.Header.Set("Accept", "text/html")
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		e := h.upstreamSaw(resp)
 		if e.Header.Get("X-Instagram-Username") != "vera" {
 			t.Errorf("instance on %d: username %q", port, e.Header.Get("X-Instagram-Username"))
 		}

@@ -1,0 +1,138 @@
+package instagramauth
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// The checks of single option values, each returning an error that says
+// what is wrong and what to write instead. validate (config.go) applies them.
+
+func hasPlaceholder(s string) bool { return strings.Contains(s, "{") }
+
+// checkEndpoint accepts an absolute http(s) URL, or "off" where allowed.
+func checkEndpoint(raw string, offAllowed bool) error {
+	if hasPlaceholder(raw) || (offAllowed && raw == optionOff) {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		hint := ""
+		if offAllowed {
+			hint = ", or off"
+		}
+		return fmt.Errorf("%q is not an absolute http(s) URL%s", raw, hint)
+	}
+	if u.Fragment != "" {
+		return fmt.Errorf("%q has a fragment", raw)
+	}
+	return nil
+}
+
+// checkRedirectURI accepts an absolute http(s) URL or a path.
+func checkRedirectURI(raw string) error {
+	switch {
+	case hasPlaceholder(raw):
+		return nil
+	case strings.HasPrefix(raw, "/"):
+		return checkPath(raw)
+	case !strings.Contains(raw, "://"):
+		return fmt.Errorf("%q is neither an absolute URL nor a path: a path starts with / (write /%s)", raw, raw)
+	}
+	if err := checkEndpoint(raw, false); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(raw); u.RawQuery != "" {
+		return fmt.Errorf("%q has a query: Instagram refuses a redirect_uri that differs from the registered one", raw)
+	}
+	return nil
+}
+
+func checkPath(p string) error {
+	u, err := url.Parse(p)
+	if err != nil || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not a path beginning with /", p)
+	}
+	return nil
+}
+
+// checkLogoutRedirect accepts a path on this site or an absolute URL.
+func checkLogoutRedirect(raw string) error {
+	if hasPlaceholder(raw) {
+		return nil
+	}
+	if strings.HasPrefix(raw, "/") {
+		if safeReturnPath(raw) != raw {
+			return fmt.Errorf("%q is not a path on this site", raw)
+		}
+		return nil
+	}
+	return checkEndpoint(raw, false)
+}
+
+// retiredScopes were replaced in 2025 by the instagram_business_* names;
+// Instagram refuses them.
+var retiredScopes = map[string]string{
+	"basic":                        "instagram_business_basic",
+	"user_profile":                 "instagram_business_basic",
+	"user_media":                   "instagram_business_basic",
+	"business_basic":               "instagram_business_basic",
+	"business_manage_messages":     "instagram_business_manage_messages",
+	"business_manage_comments":     "instagram_business_manage_comments",
+	"business_content_publish":     "instagram_business_content_publish",
+	"business_manage_insights":     "instagram_business_manage_insights",
+	"instagram_graph_user_profile": "instagram_business_basic",
+	"instagram_graph_user_media":   "instagram_business_basic",
+}
+
+func checkScope(s string) error {
+	if replacement, retired := retiredScopes[s]; retired {
+		return fmt.Errorf("%q is a retired Instagram scope: write %s", s, replacement)
+	}
+	if s == "" || strings.ContainsAny(s, ", ") {
+		return fmt.Errorf("%q is not one scope: give scopes as separate arguments", s)
+	}
+	return nil
+}
+
+func checkPositive(d caddy.Duration) error {
+	if d <= 0 {
+		return errors.New("must be positive")
+	}
+	return nil
+}
+
+// rateLimit is login_rate_limit parsed: at most count token requests per
+// client IP in any window; count 0 means no per-IP limit.
+type rateLimit struct {
+	count  int
+	window time.Duration
+}
+
+func parseRateLimit(raw string) (rateLimit, error) {
+	if raw == optionOff {
+		return rateLimit{}, nil
+	}
+	countText, windowText, ok := strings.Cut(strings.TrimSpace(raw), " ")
+	count, err := strconv.Atoi(countText)
+	if !ok || err != nil || count <= 0 {
+		return rateLimit{}, fmt.Errorf("%q is not <count> <duration> (such as 30 1m) or off", raw)
+	}
+	window, err := caddy.ParseDuration(strings.TrimSpace(windowText))
+	if err != nil || window <= 0 {
+		return rateLimit{}, fmt.Errorf("%q: bad duration %q (such as 1m)", raw, windowText)
+	}
+	return rateLimit{count: count, window: window}, nil
+}
+
+func checkRateLimit(raw string) error {
+	_, err := parseRateLimit(raw)
+	return err
+}

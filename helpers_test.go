@@ -1,0 +1,120 @@
+package instagramauth
+
+import (
+	"bytes"
+	"encoding/base64"
+	"testing"
+	"time"
+)
+
+// Values sealed once with the fixed test keys (ring [unitKeyB, unitKeyA],
+// AAD of the default cookie name). Nonces are random, so these are the
+// only sealed values a fuzz worker can know about: every worker process
+// runs the fuzz target's setup anew, so values sealed there would differ
+// between the coordinator and the workers.
+const (
+	fuzzSession1 = "I64b-N8hrTRDmjld4sBaek0_NMD2SA-zd6IdYGVbGTEjHawH5hbbzOBKA2bFk1EKbJlJjtQtiuRX0sqt9UP9d_q99nbItKY2QSpfbiQD"                                                                                   // by B
+	fuzzSession2 = "hC1erWrMSJdpFCZlCj2vXgddSXtYBjV0zzCAPTVzdopBtl5nxq6Kx1X_"                                                                                                                                   // by A
+	fuzzPending1 = "01evTdTtZOcwAhxhMR46juxaZebxdCyH8j9jJkdKoIsupGJ7RYie9xuLhPecOzFZRnS0pxWgGEVyZKalsdunjpM6mkfXpZqyGtNk68Wlz5-JIMcijS9jJVUrbjtrTS4J5gtFlimvHgEe-usnpS_aKnG-SD60r8qxlFEG7h8SCgzEfRjjb3ebQgs2zQ" // by B
+	fuzzPending2 = "oJa8qfIBaaiY9fsHV_Ii1lsXyPdBD6BeQqiUm1wUFanWDlLyA1Ax5F6zfvKWD8RupJptcZlNERR4Owi_SdkmZBkj4Czzwz32izr4S_e5wgjLSibARnAq"                                                                       // by A
+)
+
+var (
+	fuzzSessions = map[string]session{
+		fuzzSession1: {userID: "17841405793187218", username: "alice", token: "IGQVJ-fuzz-token", expires: unitEpoch.Add(24 * time.Hour).Unix(), legacy: true},
+		fuzzSession2: {userID: "1", token: "T", expires: unitEpoch.Add(time.Hour).Unix(), legacy: true},
+	}
+	fuzzPendings = map[string]pendingLogin{
+		fuzzPending1: {state: "c3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3Q", redirectURI: "https://site.example/oauth2/instagram/callback", returnTo: "/admin?x=1", created: unitEpoch.Unix()},
+		fuzzPending2: {state: "b3RoZXItc3RhdGUtb3RoZXItc3RhdGUtb3RoZXItc3Q", redirectURI: "/cb", returnTo: "/", created: unitEpoch.Unix()},
+	}
+)
+
+// unitHandler is a handler as Provision leaves it, with the test key A,
+// for tests that call its methods directly.
+func unitHandler(tb testing.TB) *Handler {
+	h := &Handler{ClientID: "app-id", ClientSecret: "s", InsecureCookies: true, keys: unitRing(tb, unitKeyA)}
+	h.applyDefaults()
+	h.cfg = h.derive(false)
+	h.shared = &sharedState{usedStates: newExpiringSet(), revocations: newRevocations()}
+	return h
+}
+
+// fuzzHandler opens the fixed seeds below: keys [B, A], and the additional
+// data they were sealed with (purpose and cookie name).
+func fuzzHandler(tb testing.TB) *Handler {
+	h := unitHandler(tb)
+	h.keys = unitRing(tb, unitKeyB, unitKeyA)
+	h.cfg.aad.session = unitAAD(sessionPurpose, insecureCookieName)
+	h.cfg.aad.pending = unitAAD(pendingPurpose, insecureCookieName)
+	return h
+}
+
+// fuzzMutate changes one character of v, chosen by seed: a mutation the
+// fuzzer steers, applied to a value known to open.
+func fuzzMutate(v string, seed []byte) string {
+	if len(seed) == 0 || len(v) == 0 {
+		return v
+	}
+	pos := 0
+	for _, c := range seed {
+		pos = pos*31 + int(c)
+		pos %= len(v)
+	}
+	switch seed[0] % 4 {
+	case 0: // replace
+		return v[:pos] + string(seed[len(seed)-1]) + v[pos+1:]
+	case 1: // delete
+		return v[:pos] + v[pos+1:]
+	case 2: // insert
+		return v[:pos] + string(seed[len(seed)-1]) + v[pos:]
+	default: // replace with a neighbour in the alphabet (pad-bit changes)
+		return v[:pos] + string(v[pos]^1) + v[pos+1:]
+	}
+}
+
+// TestFuzzSeedsOpen guards the fixed seeds: if the key ring, the AAD or
+// the encodings change, the fuzz targets would lose their only valid
+// values without failing.
+func TestFuzzSeedsOpen(t *testing.T) {
+	unitFixClock(t, unitEpoch.Add(time.Minute))
+	h := fuzzHandler(t)
+	for v, want := range fuzzSessions {
+		plain, _, ok := h.keys.open(h.cfg.aad.session, v)
+		got, ok2 := decodeSession(plain)
+		if !ok || !ok2 || got != want {
+			t.Errorf("seed session %.12s... opens to %+v %v %v", v, got, ok, ok2)
+		}
+	}
+	for v, want := range fuzzPendings {
+		if got, ok := h.openPending(v); !ok || got != want {
+			t.Errorf("seed state %.12s... opens to %+v %v", v, got, ok)
+		}
+	}
+}
+
+// Fixed test keys: 32 bytes each, never used outside tests.
+var (
+	unitKeyA = bytes.Repeat([]byte{0xA1}, keySize)
+	unitKeyB = bytes.Repeat([]byte{0xB2}, keySize)
+)
+
+func unitSecret(key []byte) string { return base64.StdEncoding.EncodeToString(key) }
+
+// unitRing builds a key ring from raw keys, failing the test on error.
+func unitRing(tb testing.TB, keys ...[]byte) keyRing {
+	tb.Helper()
+	secrets := make([]string, len(keys))
+	for i, k := range keys {
+		secrets[i] = unitSecret(k)
+	}
+	ring, err := newKeyRing(secrets)
+	if err != nil {
+		tb.Fatalf("newKeyRing: %v", err)
+	}
+	return ring
+}
+
+func unitAAD(prefix []byte, cookieName string) []byte {
+	return append(append([]byte{}, prefix...), cookieName...)
+}

@@ -1,0 +1,87 @@
+package instagramauth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+var errBadHost = errors.New("the Host header cannot make a redirect_uri")
+
+// startLogin sends a browser to Instagram with a fresh state, bound to
+// this browser by a cookie of its own.
+func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
+	redirectURI, ok := h.redirectURIFor(r)
+	if !ok {
+		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
+	}
+	p := pendingLogin{
+		state:       randomState(),
+		redirectURI: redirectURI,
+		returnTo:    returnPath(r),
+		created:     now().Unix(),
+	}
+	h.prunePending(w, r)
+	h.setPending(w, p)
+	return redirect(w, h.authorizeLocation(p))
+}
+
+// authorizeLocation is Instagram's authorize URL for this login.
+func (h *Handler) authorizeLocation(p pendingLogin) string {
+	return h.cfg.authorizeBase + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
+}
+
+// redirectURIFor completes a path-only redirect_uri with the scheme of the
+// connection itself and the request's host, never with X-Forwarded-*
+// headers, which a client can forge.
+func (h *Handler) redirectURIFor(r *http.Request) (string, bool) {
+	if !strings.HasPrefix(h.RedirectURI, "/") {
+		return h.RedirectURI, true
+	}
+	if !isHostShaped(r.Host) {
+		return "", false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + h.RedirectURI, true
+}
+
+// isHostShaped accepts a host[:port] of letters, digits, dots, hyphens,
+// colons and brackets: nothing that could change the URL it is put in.
+func isHostShaped(host string) bool {
+	return host != "" && len(host) <= 255 && isAlnumOr(host, ".-:[]")
+}
+
+// authorizeBase is the authorize URL with the parameters every login
+// shares, keeping any query it already has, so a login only appends
+// redirect_uri and state.
+func authorizeBase(authorizeURL, clientID, scope string) string {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return authorizeURL // refused by validate
+	}
+	q := u.Query()
+	for _, k := range []string{"client_id", "response_type", "scope", "redirect_uri", "state", "force_reauth"} {
+		q.Del(k)
+	}
+	fixed := url.Values{"client_id": {clientID}, "response_type": {"code"}, "scope": {scope}}.Encode()
+	if extra := q.Encode(); extra != "" {
+		fixed = extra + "&" + fixed
+	}
+	u.RawQuery = fixed
+	return u.String()
+}
+
+// pathOf is the path part of redirect_uri: where the callback is served.
+func pathOf(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}

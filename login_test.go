@@ -1,0 +1,33 @@
+package instagramauth
+
+import (
+	"net/url"
+	"testing"
+)
+
+// Behaviour 3: X-Forwarded-* never shape the redirect_uri
+// (caddy-security CVE-2024-21499).
+func TestRedirectURIIgnoresForwardedHeaders(t *testing.T) {
+	h := newHarness(t)
+	resp := h.get("/", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example", "Forwarded", "host=evil.example;proto=https")
+	got := mustQuery(t, resp.Header.Get("Location")).Get("redirect_uri")
+	if got != siteURL+defaultRedirectPath {
+		t.Errorf("redirect_uri %q, want %q", got, siteURL+defaultRedirectPath)
+	}
+}
+
+// authorize_url may carry parameters of its own (force_reauth,
+// enable_fb_login); ours are added, and a client_id or state in it is
+// replaced, not doubled.
+func TestAuthorizeURLKeepsItsParameters(t *testing.T) {
+	h := &Handler{ClientID: "42"}
+	h.cfg.authorizeBase = authorizeBase("https://www.instagram.com/oauth/authorize?enable_fb_login=false&state=x&client_id=9", "42", "a,b")
+	q := mustQuery(t, h.authorizeLocation(pendingLogin{state: "s1", redirectURI: "https://app.example/cb?x=1"}))
+	want := url.Values{
+		"enable_fb_login": {"false"}, "client_id": {"42"}, "response_type": {"code"},
+		"scope": {"a,b"}, "redirect_uri": {"https://app.example/cb?x=1"}, "state": {"s1"},
+	}
+	if q.Encode() != want.Encode() {
+		t.Errorf("authorize query %q, want %q", q.Encode(), want.Encode())
+	}
+}

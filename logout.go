@@ -1,0 +1,19 @@
+package instagramauth
+
+import (
+	"net/http"
+
+	"go.uber.org/zap"
+)
+
+// serveLogout ends the session: the cookie is cleared and its session is
+// revoked, so that a copy of the cookie kept elsewhere is refused too.
+func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
+	if s, ok := h.openSession(r); ok {
+		h.shared.revocations.revokeSession(s.id, s.expires)
+		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
+	}
+	h.clearCookie(w, h.cfg.cookieNames.session)
+	h.clearLegacyCookie(w)
+	return redirect(w, "/")
+}

@@ -1,0 +1,145 @@
+package instagramauth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Pending logins: each login in progress has a random state, sent to
+// Instagram and kept in a sealed cookie of its own, which binds it to this
+// browser and to the page the user asked for.
+
+const (
+	stateLifetime = 10 * time.Minute // how long a login may sit on the consent page
+	maxPending    = 4                // logins pending at once per browser (tabs)
+	stateBytes    = 32               // entropy of a state
+	stateIDLen    = 10               // characters of the state that name its cookie
+)
+
+var stateLen = base64.RawURLEncoding.EncodedLen(stateBytes)
+
+// randomState returns a fresh state: 32 bytes from crypto/rand, base64url.
+func randomState() string {
+	b := make([]byte, stateBytes)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// pendingCookieName gives each pending login a cookie of its own, so tabs
+// that start logins at the same moment never overwrite each other's state.
+func (h *Handler) pendingCookieName(state string) string {
+	return h.cfg.cookieNames.pending + state[:stateIDLen]
+}
+
+// isStateShaped accepts only what randomState makes.
+func isStateShaped(s string) bool {
+	if len(s) != stateLen {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
+// isStateID accepts what pendingCookieName puts after the prefix.
+func isStateID(id string) bool {
+	return len(id) == stateIDLen && isAlnumOr(id, "-_")
+}
+
+// setPending seals a pending login into its own cookie.
+func (h *Handler) setPending(w http.ResponseWriter, p pendingLogin) {
+	value := h.keys.seal(h.cfg.aad.pending, encodePending(p))
+	h.setCookie(w, h.pendingCookieName(p.state), value, int(stateLifetime/time.Second))
+}
+
+// pendingFor finds and checks the pending login that state names: sealed
+// by us, not expired, and holding exactly this state (compared in constant
+// time).
+func (h *Handler) pendingFor(r *http.Request, state string) (pendingLogin, bool) {
+	if !isStateShaped(state) {
+		return pendingLogin{}, false
+	}
+	scan := cookieScan{lines: sentCookieLines(r), name: h.pendingCookieName(state)}
+	for value, _, ok := scan.next(); ok; value, _, ok = scan.next() {
+		p, ok := h.openPending(value)
+		if ok && subtle.ConstantTimeCompare([]byte(p.state), []byte(state)) == 1 {
+			return p, true
+		}
+	}
+	return pendingLogin{}, false
+}
+
+// openPending opens a state cookie's value if it is ours and still live.
+func (h *Handler) openPending(value string) (pendingLogin, bool) {
+	plain, _, ok := h.keys.open(h.cfg.aad.pending, value)
+	if !ok {
+		return pendingLogin{}, false
+	}
+	p, ok := decodePending(plain)
+	t := now().Unix()
+	if !ok || p.created > t+60 || p.created+int64(stateLifetime/time.Second) <= t {
+		return pendingLogin{}, false
+	}
+	return p, true
+}
+
+// forgetPending clears the state cookie a finished or refused login named.
+func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state string) {
+	if isStateShaped(state) {
+		name := h.pendingCookieName(state)
+		if _, ok := cookieValue(r, name); ok {
+			h.clearCookie(w, name)
+		}
+	}
+}
+
+// prunePending expires state cookies that are dead, and the oldest live
+// ones beyond maxPending-1, to make room for one more: the Cookie header
+// stays bounded however many logins a browser starts. Only names we could
+// have made are looked at, each once, and the clearing stops at a few, so
+// junk cookies cannot inflate the response.
+func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
+	prefix := h.cfg.cookieNames.pending
+	if !cookiesMention(r, prefix) {
+		return // the usual case: no login pending
+	}
+	type live struct {
+		name    string
+		created int64
+	}
+	var alive []live
+	seen := make(map[string]bool)
+	clears := 0
+	clear := func(name string) {
+		if clears < 2*maxPending {
+			h.clearCookie(w, name)
+			clears++
+		}
+	}
+	sent := &http.Request{Header: http.Header{"Cookie": sentCookieLines(r)}}
+	for _, c := range sent.Cookies() {
+		id, ok := strings.CutPrefix(c.Name, prefix)
+		if !ok || !isStateID(id) || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		if p, ok := h.openPending(c.Value); ok {
+			alive = append(alive, live{c.Name, p.created})
+		} else {
+			clear(c.Name)
+		}
+	}
+	if len(alive) < maxPending {
+		return
+	}
+	sort.Slice(alive, func(i, j int) bool { return alive[i].created < alive[j].created })
+	for _, c := range alive[:len(alive)-maxPending+1] {
+		clear(c.name)
+	}
+}
