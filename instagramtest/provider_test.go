@@ -616,30 +616,6 @@ func TestSetShapeRejectsUnknown(t *testing.T) {
 	New("a", "b").SetShape("xml")
 }
 
-func TestStoreBounded(t *testing.T) {
-	now := time.Now()
-	s := newStore[int](10)
-	for i := range 100 {
-		s.put(strconv.Itoa(i), i, now.Add(time.Hour), now)
-	}
-	if len(s.items) != 10 || len(s.order) != 10 {
-		t.Fatalf("%d items, %d queued", len(s.items), len(s.order))
-	}
-	if _, ok := s.get("99", now); !ok {
-		t.Fatal("newest entry evicted")
-	}
-	if _, ok := s.get("0", now); ok {
-		t.Fatal("oldest entry kept")
-	}
-	// Expired and taken entries go at the next put.
-	s.take("95", now)
-	later := now.Add(2 * time.Hour)
-	s.put("new", 1, later.Add(time.Hour), later)
-	if len(s.items) != 1 || len(s.order) != 1 {
-		t.Fatalf("after expiry: %d items, %d queued", len(s.items), len(s.order))
-	}
-}
-
 func TestDoesNotImportRootPackage(t *testing.T) {
 	// The root package's tests import this one; importing it back would be
 	// a cycle that only they would notice.
