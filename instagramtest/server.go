@@ -47,6 +47,9 @@ func (s *Server) UserinfoURL() string { return s.URL + "/me" }
 // ExchangeURL is the long-lived token exchange.
 func (s *Server) ExchangeURL() string { return s.URL + "/access_token" }
 
+// RefreshURL is the long-lived token refresh.
+func (s *Server) RefreshURL() string { return s.URL + "/refresh_access_token" }
+
 // Consent plays the user at the consent page, over real HTTP and without a
 // browser: it GETs authorizeURL (the full URL a client redirected to) with
 // client, checks the page is the consent form, and submits it as the Allow
