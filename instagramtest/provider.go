@@ -74,10 +74,13 @@ type Provider struct {
 	usedCodes         store[struct{}]
 	tokens            store[tokenInfo]
 
-	tokenRequests    atomic.Int64
-	userinfoRequests atomic.Int64
-	exchangeRequests atomic.Int64
-	refreshRequests  atomic.Int64
+	authorizeRequests   atomic.Int64
+	forceReauthRequests atomic.Int64
+	lastForceReauth     atomic.Bool
+	tokenRequests       atomic.Int64
+	userinfoRequests    atomic.Int64
+	exchangeRequests    atomic.Int64
+	refreshRequests     atomic.Int64
 }
 
 // grant is what an authorization code stands for.
@@ -161,6 +164,17 @@ func (p *Provider) SetRequireProof(require bool) {
 	defer p.mu.Unlock()
 	p.requireProof = require
 }
+
+// AuthorizeRequests counts the GETs of the authorize (consent) page.
+func (p *Provider) AuthorizeRequests() int { return int(p.authorizeRequests.Load()) }
+
+// ForceReauthRequests counts the GETs of the authorize page that carried
+// force_reauth=true.
+func (p *Provider) ForceReauthRequests() int { return int(p.forceReauthRequests.Load()) }
+
+// LastForceReauth reports whether the latest GET of the authorize page
+// carried force_reauth=true.
+func (p *Provider) LastForceReauth() bool { return p.lastForceReauth.Load() }
 
 // TokenRequests counts the POSTs that reached the token endpoint, faulty or not.
 func (p *Provider) TokenRequests() int { return int(p.tokenRequests.Load()) }
