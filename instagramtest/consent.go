@@ -102,6 +102,7 @@ func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		code := p.newGrant(grant{username: data.Username, redirectURI: a.RedirectURI, scopes: data.Scopes})
+		p.recordAuthorization(data.Username)
 		setSession(w, r, data.Username)
 		// Instagram really does append "#_"; clients must cope with it.
 		redirect(w, a.RedirectURI, [][2]string{{"code", code}, {"state", a.State}}, "#_")
@@ -175,6 +176,13 @@ label{display:block;font-size:12px;color:#8e8e8e;margin:16px 0 4px}
 input[type=text]{width:100%;box-sizing:border-box;padding:9px 8px;border:1px solid #dbdbdb;border-radius:4px;background:#fafafa}
 .error{color:#ed4956;font-size:14px}
 .notice{background:#fafafa;border:1px solid #dbdbdb;border-radius:4px;padding:8px;font-size:14px}
+.wide{width:600px}
+h2{font-size:16px}
+.small{font-size:12px;color:#8e8e8e}
+.users li{margin-bottom:12px}
+.users form{display:flex;gap:8px;margin-top:4px}
+.users button{flex:0 1 auto;background:#efefef}
+.removed{color:#ed4956}
 .buttons{display:flex;gap:8px;margin-top:20px}
 button{flex:1;padding:8px;border-radius:8px;border:0;font-weight:600;cursor:pointer}
 #allow{background:#0095f6;color:#fff}
@@ -207,6 +215,7 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <button type="submit" name="decision" value="deny" id="deny" formnovalidate>Deny</button>
 </div>
 </form>
+<p class="mock"><a id="settings" href="` + settingsPath + `">Apps and websites</a>: remove the app, ask for data deletion</p>
 </main></body></html>
 `))
 

@@ -47,6 +47,7 @@ func (s Shape) valid() bool {
 const (
 	maxCodes  = 1 << 15
 	maxTokens = 1 << 17
+	maxUsers  = 1 << 12
 	maxForm   = 64 << 10
 )
 
@@ -73,6 +74,9 @@ type Provider struct {
 	codes             store[grant]
 	usedCodes         store[struct{}]
 	tokens            store[tokenInfo]
+	users             store[appUser]
+	deauthorizeURL    string
+	dataDeletionURL   string
 
 	authorizeRequests   atomic.Int64
 	forceReauthRequests atomic.Int64
@@ -110,6 +114,7 @@ func New(clientID, clientSecret string) *Provider {
 		codes:         newStore[grant](maxCodes),
 		usedCodes:     newStore[struct{}](maxCodes),
 		tokens:        newStore[tokenInfo](maxTokens),
+		users:         newStore[appUser](maxUsers),
 	}
 }
 
@@ -206,6 +211,15 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.serveToken(w, r)
+	case settingsPath:
+		switch r.Method {
+		case http.MethodGet:
+			p.serveSettings(w, r)
+		case http.MethodPost:
+			p.serveSettingsAction(w, r)
+		default:
+			methodNotAllowed(w, "GET, POST")
+		}
 	default:
 		p.serveGraph(w, r, stripVersion(path))
 	}

@@ -67,6 +67,15 @@ func (s *store[V]) deleteIf(match func(V) bool) {
 	}
 }
 
+// values returns every value, expired or not, in no particular order.
+func (s *store[V]) values() []V {
+	out := make([]V, 0, len(s.items))
+	for _, e := range s.items {
+		out = append(out, e.value)
+	}
+	return out
+}
+
 func (s *store[V]) prune(now time.Time) {
 	for len(s.order) > 0 {
 		q := s.order[0]

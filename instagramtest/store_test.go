@@ -1,6 +1,7 @@
 package instagramtest
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -73,5 +74,18 @@ func TestStoreDeleteIf(t *testing.T) {
 	s.put("x", "carol", now.Add(3*time.Hour), now.Add(2*time.Hour))
 	if len(s.order) != 1 {
 		t.Fatalf("%d queued, want 1", len(s.order))
+	}
+}
+
+func TestStoreValues(t *testing.T) {
+	now := time.Now()
+	s := newStore[int](10)
+	s.put("a", 1, now.Add(time.Hour), now)
+	s.put("b", 2, now.Add(time.Hour), now)
+	s.put("a", 3, now.Add(time.Hour), now)
+	got := s.values()
+	slices.Sort(got)
+	if !slices.Equal(got, []int{2, 3}) {
+		t.Fatalf("values %v, want [2 3]", got)
 	}
 }
