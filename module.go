@@ -130,6 +130,9 @@ type Handler struct {
 	shared    *sharedState
 	sharedKey string
 	logger    *zap.Logger
+
+	// This config's storage, as the revocation sync uses it.
+	storageUser *storageUser
 }
 
 // CaddyModule returns the Caddy module information.
@@ -198,11 +201,7 @@ func (h *Handler) Validate() error {
 
 // Cleanup releases the state shared with other configs of the same app.
 func (h *Handler) Cleanup() error {
-	if h.sharedKey != "" {
-		_, err := sharedStates.Delete(h.sharedKey)
-		return err
-	}
-	return nil
+	return h.releaseSharedState()
 }
 
 // Interface guards
