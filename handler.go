@@ -42,6 +42,8 @@ const (
 	notOwn ownRoute = iota
 	callbackRoute
 	logoutRoute
+	deauthorizeRoute
+	dataDeletionRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -63,6 +65,10 @@ func (h *Handler) routeOf(path string) ownRoute {
 		return callbackRoute
 	case h.LogoutPath:
 		return logoutRoute
+	case h.DeauthorizePath:
+		return deauthorizeRoute
+	case h.DataDeletionPath:
+		return dataDeletionRoute
 	}
 	return notOwn
 }
@@ -86,6 +92,10 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 			return caddyhttp.Error(http.StatusMethodNotAllowed, errCallbackMethod)
 		}
 		return h.serveCallback(w, r, u.Query())
+	case deauthorizeRoute:
+		return h.serveDeauthorize(w, r)
+	case dataDeletionRoute:
+		return h.serveDataDeletion(w, r)
 	}
 	return nil
 }

@@ -1,0 +1,214 @@
+package instagramauth
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+)
+
+// Meta's callbacks. When a user removes the app in Instagram's settings
+// (deauthorize) or asks for their data to be deleted, Meta POSTs the form
+// field signed_request, "<signature>.<payload>": base64url, with or
+// without padding; the signature is HMAC-SHA256 of the payload text as
+// sent, keyed with the app secret; the payload is JSON such as
+// {"algorithm":"HMAC-SHA256","issued_at":1291836800,"user_id":"218471"}.
+// A valid one ends every session of that user that started before
+// issued_at, on every instance sharing the storage.
+
+const (
+	maxSignedRequestBody = 64 << 10
+	// maxIssuedAhead is how far in the future issued_at may lie (Meta's
+	// clock against ours); further is not a request Meta made.
+	maxIssuedAhead = 10 * 60
+)
+
+var (
+	errDeauthorizeMethod = errors.New("the deauthorize callback takes POST only")
+	errDeletionMethod    = errors.New("the data deletion callback takes POST, and GET for its status page")
+	errBadSignature      = errors.New("signature does not match: not signed with this app's client_secret")
+	errMalformed         = errors.New("not <signature>.<payload> in base64url")
+)
+
+// signedRequest is what a verified signed_request says.
+type signedRequest struct {
+	userID   string
+	issuedAt int64
+}
+
+// parseSignedRequest verifies value against the app secret, in constant
+// time, before anything is read from its payload.
+func parseSignedRequest(secret, value string) (signedRequest, error) {
+	sigText, payload, ok := strings.Cut(value, ".")
+	sig, okSig := decodeBase64URL(sigText)
+	if !ok || !okSig || len(sig) != sha256.Size || payload == "" {
+		return signedRequest{}, errMalformed
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(payload))
+	if !hmac.Equal(sig, mac.Sum(nil)) {
+		return signedRequest{}, errBadSignature
+	}
+	body, ok := decodeBase64URL(payload)
+	if !ok {
+		return signedRequest{}, errMalformed
+	}
+	return readSignedPayload(body)
+}
+
+func readSignedPayload(body []byte) (signedRequest, error) {
+	var p struct {
+		Algorithm string          `json:"algorithm"`
+		IssuedAt  json.Number     `json:"issued_at"`
+		UserID    json.RawMessage `json:"user_id"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return signedRequest{}, errors.New("payload is not a JSON object")
+	}
+	if !strings.EqualFold(p.Algorithm, "HMAC-SHA256") {
+		return signedRequest{}, errors.New("algorithm is not HMAC-SHA256")
+	}
+	issuedAt, err := strconv.ParseInt(p.IssuedAt.String(), 10, 64)
+	if err != nil || issuedAt <= 0 || issuedAt > now().Unix()+maxIssuedAhead {
+		return signedRequest{}, errors.New("issued_at is not a time in unix seconds")
+	}
+	userID, ok := signedUserID(p.UserID)
+	if !ok {
+		return signedRequest{}, errors.New("user_id is missing or not an Instagram id")
+	}
+	return signedRequest{userID: userID, issuedAt: issuedAt}, nil
+}
+
+// signedUserID reads user_id as a string or a number, digit for digit.
+func signedUserID(raw json.RawMessage) (string, bool) {
+	var id string
+	if len(raw) > 0 && raw[0] == '"' {
+		if json.Unmarshal(raw, &id) != nil {
+			return "", false
+		}
+	} else {
+		id = string(raw)
+	}
+	return id, isDigits(id)
+}
+
+// decodeBase64URL decodes base64url with or without its padding.
+func decodeBase64URL(s string) ([]byte, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	return b, err == nil
+}
+
+// readSignedRequest reads and verifies the form field of a POST. The
+// value is never logged: it is the request's credential.
+func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedRequest, int, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignedRequestBody)
+	if err := r.ParseForm(); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return signedRequest{}, http.StatusRequestEntityTooLarge, errors.New("body over 64 KiB")
+		}
+		return signedRequest{}, http.StatusBadRequest, errors.New("body is not a form")
+	}
+	values := r.PostForm["signed_request"]
+	if len(values) != 1 {
+		return signedRequest{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
+	}
+	req, err := parseSignedRequest(h.ClientSecret, values[0])
+	if err != nil {
+		return signedRequest{}, http.StatusBadRequest, err
+	}
+	return req, 0, nil
+}
+
+// serveDeauthorize is Meta's deauthorize callback: the user removed the app.
+func (h *Handler) serveDeauthorize(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeauthorizeMethod)
+	}
+	req, status, err := h.readSignedRequest(w, r)
+	if err != nil {
+		return h.refuseSignedRequest(w, r, "deauthorize", status, err)
+	}
+	h.endSessionsFor(req, "deauthorize")
+	return writeMetaJSON(w, http.StatusOK, map[string]any{"success": true})
+}
+
+// serveDataDeletion is Meta's data deletion callback (POST) and the status
+// page it points the user to (GET).
+func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return h.serveDeletionStatus(w, r)
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeletionMethod)
+	}
+	req, status, err := h.readSignedRequest(w, r)
+	if err != nil {
+		return h.refuseSignedRequest(w, r, "data_deletion", status, err)
+	}
+	statusURL, ok := h.deletionStatusURL(r)
+	if !ok {
+		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
+	}
+	h.endSessionsFor(req, "data_deletion")
+	code := h.confirmationCode(req.userID, now().Unix())
+	return writeMetaJSON(w, http.StatusOK, map[string]string{
+		"url":               statusURL + "?code=" + code,
+		"confirmation_code": code,
+	})
+}
+
+// endSessionsFor revokes the user's sessions that started before the
+// request was issued, or in that same second: login times are whole
+// seconds, and ending one too many is the safe side. A replay changes
+// nothing and is not news.
+func (h *Handler) endSessionsFor(req signedRequest, source string) {
+	notBefore := req.issuedAt + 1
+	news := h.shared.revokeUser(req.userID, notBefore, notBefore+h.cfg.sessionLifetime)
+	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", source),
+		zap.String("user_id", req.userID), zap.Time("sessions_before", time.Unix(req.issuedAt, 0)),
+		zap.Bool("news", news))
+}
+
+// refuseSignedRequest answers a bad callback: the reason is logged at most
+// once a minute (anyone can post junk), the signed request never.
+func (h *Handler) refuseSignedRequest(w http.ResponseWriter, r *http.Request, source string, status int, err error) error {
+	if h.shared.metaRefusals.due(now().Unix(), 60) {
+		h.logger.Warn("Meta callback refused (further refusals this minute are not logged)",
+			zap.String("source", source), zap.String("client_ip", clientIP(r)), zap.Int("status", status),
+			zap.String("reason", err.Error()))
+	}
+	return writeMetaJSON(w, status, map[string]string{"error": "bad_request", "message": err.Error()})
+}
+
+func writeMetaJSON(w http.ResponseWriter, status int, v any) error {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the client left
+	return nil
+}
+
+// logEvery lets one line through per period (unix seconds).
+type logEvery struct{ last atomic.Int64 }
+
+func (l *logEvery) due(t, period int64) bool {
+	last := l.last.Load()
+	return t-last >= period && l.last.CompareAndSwap(last, t)
+}
