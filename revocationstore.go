@@ -165,7 +165,7 @@ func (s *revocationSync) clean(ctx context.Context) error {
 	}
 	defer func() { _ = st.Unlock(context.Background(), lock) }()
 
-	t := now().Unix()
+	t := s.clock().Unix()
 	marker := path.Dir(s.prefix) + "/cleaned"
 	if b, err := st.Load(ctx, marker); err == nil {
 		if last, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && t-last < int64(cleanEvery/time.Second) {

@@ -21,6 +21,9 @@ import (
 type revocationSync struct {
 	prefix string
 	rv     *revocations
+	// clock is the plugin's clock as it was when the sync was made: the
+	// goroutine never reads the package variable, which tests replace.
+	clock func() time.Time
 
 	mu      sync.Mutex
 	users   []*storageUser // the configs using this app's state, newest last
@@ -58,6 +61,7 @@ func newRevocationSync(prefix string, rv *revocations, first *storageUser) *revo
 	return &revocationSync{
 		prefix:  prefix,
 		rv:      rv,
+		clock:   now,
 		users:   []*storageUser{first},
 		healthy: true,
 		wake:    make(chan struct{}, 1),
@@ -157,7 +161,7 @@ func (s *revocationSync) tick(ctx context.Context) error {
 		s.lastFull = time.Now()
 	}
 	if time.Since(s.lastForget) >= forgetEvery {
-		s.rv.forgetExpired(now().Unix())
+		s.rv.forgetExpired(s.clock().Unix())
 		s.lastForget = time.Now()
 	}
 	if time.Now().After(s.nextClean) {
@@ -178,7 +182,7 @@ func (s *revocationSync) flush(ctx context.Context) error {
 		}
 		rec := s.queue[0]
 		s.mu.Unlock()
-		t := now().Unix()
+		t := s.clock().Unix()
 		if rec.until >= t {
 			opCtx, cancel := context.WithTimeout(ctx, storageOpTimeout)
 			err := u.storage.Store(opCtx, recordKey(s.prefix, rec, t), recordValue(rec))
@@ -204,7 +208,7 @@ func (s *revocationSync) queued() int {
 // the buckets another instance may be writing to now.
 func (s *revocationSync) sync(ctx context.Context, full bool) error {
 	st := s.current().storage
-	t := now().Unix()
+	t := s.clock().Unix()
 	keys := []string{s.prefix}
 	if !full {
 		keys = keys[:0]
@@ -244,6 +248,8 @@ func (s *revocationSync) report(err error) {
 		log.Error("revocations: storage failed; sessions are served with the revocations in memory, "+
 			"logouts are revoked on this instance and written to storage when it is back (retried every "+
 			syncInterval.String()+")", zap.String("storage_prefix", s.prefix), zap.Int("queued", queued), zap.Error(err))
+	case err != nil:
+		log.Debug("revocations: storage still failing", zap.Int("queued", queued), zap.Error(err))
 	case err == nil && !was:
 		log.Info("revocations: storage works again; queued logouts written", zap.String("storage_prefix", s.prefix))
 	}
