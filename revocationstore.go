@@ -130,28 +130,79 @@ func recordValue(rec revocation) []byte {
 	return b
 }
 
-// listRecords lists the records under key: a missing folder holds none.
-// It also returns the folders it saw, for the clean-up.
-func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []revocation, keys, others []string, err error) {
+// listRecords lists the records under key (a bucket): a missing folder
+// holds none.
+func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []revocation, keys []string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
 	all, err := st.List(ctx, key, true)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	for _, k := range all {
 		if rec, ok := parseRecordKey(k); ok {
 			recs = append(recs, rec)
 			keys = append(keys, k)
-		} else {
-			others = append(others, k)
 		}
 	}
-	return recs, keys, others, nil
+	return recs, keys, nil
 }
 
-// clean deletes the records whose sessions have all ended, and bucket
+// eachBucket lists the app's records bucket by bucket, so that a full
+// listing holds one bucket's keys at a time, not all of them: 100,000
+// records listed at once would cost tens of MiB for a moment. bucket is
+// "" for records a storage lists flat (one that ignores folders).
+func eachBucket(ctx context.Context, st certmagic.Storage, prefix string, f func(bucket string, recs []revocation, keys []string) error) error {
+	top, err := listTop(ctx, st, prefix)
+	if err != nil {
+		return err
+	}
+	var flat []revocation
+	var flatKeys []string
+	for _, k := range top {
+		if rec, ok := parseRecordKey(k); ok {
+			flat, flatKeys = append(flat, rec), append(flatKeys, k)
+			continue
+		}
+		if _, ok := bucketNumber(prefix, k); !ok {
+			continue
+		}
+		recs, keys, err := listRecords(ctx, st, k)
+		if err != nil {
+			return err
+		}
+		if err := f(k, recs, keys); err != nil {
+			return err
+		}
+	}
+	if len(flat) == 0 {
+		return nil
+	}
+	return f("", flat, flatKeys)
+}
+
+func listTop(ctx context.Context, st certmagic.Storage, prefix string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	top, err := st.List(ctx, prefix, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return top, err
+}
+
+// bucketNumber reads a bucket folder's key.
+func bucketNumber(prefix, key string) (int64, bool) {
+	if path.Dir(key) != prefix {
+		return 0, false
+	}
+	return parseUnix(path.Base(key))
+}
+
+// clean deletes the records whose sessions have all ended, and old bucket
 // folders left empty. One instance does it, under a storage lock, and only
 // if no instance did in the last cleanEvery (a marker next to the folder
 // says when), so a cluster cleans every few minutes, not once per
@@ -168,32 +219,40 @@ func (s *revocationSync) clean(ctx context.Context) error {
 	t := s.clock().Unix()
 	marker := path.Dir(s.prefix) + "/cleaned"
 	if b, err := st.Load(ctx, marker); err == nil {
-		if last, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && t-last < int64(cleanEvery/time.Second) {
+		if last, ok := parseUnix(strings.TrimSpace(string(b))); ok && t-last < int64(cleanEvery/time.Second) {
 			return nil
 		}
 	}
-	opCtx, cancel := context.WithTimeout(ctx, storageOpTimeout)
-	defer cancel()
-	recs, keys, others, err := listRecords(opCtx, st, s.prefix)
+	err = eachBucket(ctx, st, s.prefix, func(bucket string, recs []revocation, keys []string) error {
+		kept := 0
+		for i, rec := range recs {
+			if rec.until >= t-cleanGrace {
+				kept++
+			} else if err := deleteKey(ctx, st, keys[i]); err != nil {
+				return err
+			}
+		}
+		// An old bucket, which no clock writes to any more, left empty.
+		if b, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && b+bucketWidth+3600 < t {
+			return deleteKey(ctx, st, bucket)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	kept := map[string]bool{} // bucket folders still holding a record
-	for i, rec := range recs {
-		if rec.until >= t-cleanGrace {
-			kept[path.Dir(keys[i])] = true
-		} else if err := st.Delete(opCtx, keys[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	return st.Store(ctx, marker, []byte(strconv.FormatInt(t, 10)))
+}
+
+func deleteKey(ctx context.Context, st certmagic.Storage, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	if err := st.Delete(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	for _, k := range others {
-		if b, err := strconv.ParseInt(path.Base(k), 10, 64); err == nil && path.Dir(k) == s.prefix &&
-			!kept[k] && b+bucketWidth+3600 < t {
-			// An old bucket no clock writes to any more.
-			_ = st.Delete(opCtx, k)
-		}
-	}
-	return st.Store(opCtx, marker, []byte(strconv.FormatInt(t, 10)))
+	return nil
 }
 
 // tryLock takes the lock if it is free: at once where the storage can say

@@ -209,28 +209,27 @@ func (s *revocationSync) queued() int {
 func (s *revocationSync) sync(ctx context.Context, full bool) error {
 	st := s.current().storage
 	t := s.clock().Unix()
-	keys := []string{s.prefix}
-	if !full {
-		keys = keys[:0]
-		for b := bucketOf(t - clockSkew); b <= t+clockSkew; b += bucketWidth {
-			keys = append(keys, bucketKey(s.prefix, b))
+	add := func(_ string, recs []revocation, _ []string) error {
+		live := recs[:0]
+		for _, rec := range recs {
+			if rec.until >= t {
+				live = append(live, rec)
+			}
 		}
+		s.rv.merge(live)
+		return nil
 	}
-	var all []revocation
-	for _, key := range keys {
-		opCtx, cancel := context.WithTimeout(ctx, storageOpTimeout)
-		recs, _, _, err := listRecords(opCtx, st, key)
-		cancel()
+	if full {
+		return eachBucket(ctx, st, s.prefix, add)
+	}
+	for b := bucketOf(t - clockSkew); b <= t+clockSkew; b += bucketWidth {
+		key := bucketKey(s.prefix, b)
+		recs, keys, err := listRecords(ctx, st, key)
 		if err != nil {
 			return err
 		}
-		for _, rec := range recs {
-			if rec.until >= t {
-				all = append(all, rec)
-			}
-		}
+		_ = add(key, recs, keys)
 	}
-	s.rv.merge(all)
 	return nil
 }
 

@@ -74,7 +74,7 @@ func TestEndedRecordsAreDropped(t *testing.T) {
 	ctx := context.Background()
 	a.enqueue(revocation{session: sessionID{5}, until: now().Unix() - 1})
 	must(t, a.flush(ctx))
-	if recs, _, _, _ := listRecords(ctx, a.storage(), a.prefix); len(recs) != 0 {
+	if recs, _, _ := listRecords(ctx, a.storage(), a.prefix); len(recs) != 0 {
 		t.Errorf("an ended record was written: %+v", recs)
 	}
 	ended := revocation{session: sessionID{6}, until: now().Unix() - 1}
@@ -139,7 +139,7 @@ func TestSyncUsesTheNewestStorage(t *testing.T) {
 	s.enqueue(revocation{session: sessionID{2}, until: now().Unix() + 60})
 	must(t, s.flush(ctx))
 	for _, dir := range []string{first, second} {
-		recs, _, _, _ := listRecords(ctx, &certmagic.FileStorage{Path: dir}, s.prefix)
+		recs, _, _ := listRecords(ctx, &certmagic.FileStorage{Path: dir}, s.prefix)
 		if len(recs) != 1 {
 			t.Errorf("%s holds %d records, want 1", filepath.Base(dir), len(recs))
 		}
@@ -174,7 +174,7 @@ func TestSharedStateStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
 	st.sync.queue = append(st.sync.queue, later)
 	st.sync.mu.Unlock()
 	must(t, st.Destruct())
-	recs, _, _, _ := listRecords(ctx, a.storage(), a.prefix)
+	recs, _, _ := listRecords(ctx, a.storage(), a.prefix)
 	if len(recs) != 2 {
 		t.Errorf("after Destruct storage holds %d records, want 2", len(recs))
 	}
