@@ -18,14 +18,20 @@ type Server struct {
 	*Provider
 	URL string // http://127.0.0.1:port, no trailing slash
 
-	srv *httptest.Server
+	srv    *httptest.Server
+	closer *idleCloser // StartClosingIdle's, or nil
 }
 
 // Start serves a new Provider on a free 127.0.0.1 port until the test ends.
 func Start(t testing.TB, clientID, clientSecret string) *Server {
 	t.Helper()
 	p := New(clientID, clientSecret)
-	srv := httptest.NewServer(p)
+	return serve(t, p, httptest.NewUnstartedServer(p))
+}
+
+// serve starts srv for p until the test ends.
+func serve(t testing.TB, p *Provider, srv *httptest.Server) *Server {
+	srv.Start()
 	t.Cleanup(func() {
 		// Cut connections first: a handler waiting in a token delay then
 		// sees its request cancelled, and Close does not wait for it.
