@@ -65,9 +65,10 @@ func (s *Server) SettingsURL() string { return s.URL + settingsPath }
 // client, checks the page is the consent form, and submits it as the Allow
 // button (with username) or the Deny button would. It returns the Location
 // the provider redirects to, which is the client's callback with code or
-// error, without following it. client may be nil for http.DefaultClient; its
-// cookie jar and transport are used, its redirect policy is not for the
-// submission.
+// error, without following it. It types username over any the page offers
+// from the mock's session cookie ("Continue as"), so it works on both forms
+// of the page. client may be nil for http.DefaultClient; its cookie jar and
+// transport are used, its redirect policy is not for the submission.
 func Consent(client *http.Client, authorizeURL, username string, allow bool) (callbackURL string, err error) {
 	if client == nil {
 		client = http.DefaultClient
