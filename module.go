@@ -190,10 +190,11 @@ func (h *Handler) logStartup() {
 }
 
 // Validate reports a config that cannot work, with the same checks
-// Provision starts with.
+// Provision starts with (placeholders are resolved there, once: a value
+// must not be resolved twice).
 func (h *Handler) Validate() error {
-	_, err := h.prepare()
-	return err
+	h.applyDefaults()
+	return h.validate().join()
 }
 
 // Cleanup releases the state shared with other configs of the same app.
