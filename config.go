@@ -174,7 +174,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		authorizeBase:   authorizeBase(h.AuthorizeURL, h.ClientID, strings.Join(h.Scope, ",")),
 		sessionLifetime: lifetime,
 		sessionIdle:     idle,
-		renewAfter:      min(idle/10, 60),
+		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
 		cookieNames:     newCookieNames(h.CookieName, nameGiven),
 		hostBound:       h.CookieDomain == "",
 	}
@@ -235,9 +235,9 @@ func (h *Handler) validate() optionErrors {
 	for _, s := range h.CookieSecret {
 		check("cookie_secret", checkCookieSecret(s))
 	}
-	check("session_lifetime", checkPositive(h.SessionLifetime))
+	check("session_lifetime", checkSessionDuration(h.SessionLifetime))
 	if h.SessionIdle != 0 {
-		check("session_idle", checkPositive(h.SessionIdle))
+		check("session_idle", checkSessionDuration(h.SessionIdle))
 	}
 	check("timeout", checkPositive(h.Timeout))
 	check("logout_redirect", checkLogoutRedirect(h.LogoutRedirect))
