@@ -46,6 +46,7 @@ type runtimeConfig struct {
 	sessionLifetime int64  // seconds
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
+	tokenRefresh    bool   // token_refresh is not off
 	cookieNames     cookieNames
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
@@ -175,6 +176,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		sessionLifetime: lifetime,
 		sessionIdle:     idle,
 		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
+		tokenRefresh:    h.TokenRefreshURL != optionOff,
 		cookieNames:     newCookieNames(h.CookieName, nameGiven),
 		hostBound:       h.CookieDomain == "",
 	}
