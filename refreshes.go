@@ -7,9 +7,10 @@ const (
 	// instance: however many sessions come due, no more calls to Instagram.
 	maxRefreshFlights = 64
 	// maxRefreshMemory bounds the sessions whose latest refresh is
-	// remembered; beyond it, a random tenth is forgotten, which only lets
-	// those sessions try again sooner.
-	maxRefreshMemory = 100_000
+	// remembered (about 3.5 MiB of failures, 13 MiB if every one holds a
+	// new token of Instagram's size); beyond it, a random tenth is
+	// forgotten, which only lets those sessions try again sooner.
+	maxRefreshMemory = 50_000
 )
 
 // refreshes is an instance's memory of token refreshes, shared by the
