@@ -3,7 +3,6 @@ package instagramauth
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -198,50 +197,6 @@ func TestRefreshFailingSessionEndsWithToken(t *testing.T) {
 	advanceClock(t, 2*time.Minute) // the token has expired
 	if resp := h.get("/"); resp.StatusCode != http.StatusFound {
 		t.Errorf("after the token's expiry: status %d, want 302", resp.StatusCode)
-	}
-}
-
-// Concurrent requests of one session make one refresh; each gets the new
-// token.
-func TestRefreshConcurrentRequestsOneCall(t *testing.T) {
-	var calls atomic.Int64
-	h := newRefreshHarness(t, 5*24*time.Hour, withSlowRefresh(500*time.Millisecond, &calls), withOptions("timeout 5s"))
-	h.ig.SetRefreshMinAge(0)
-	h.mustLogin(h.client, "rosa", "/")
-	cookie := sessionCookie(h.client)
-	const n = 16
-	tokens := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodGet, siteURL+"/", nil)
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("Cookie", insecureCookieName+"="+cookie)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			var e echo
-			errs[i] = decodeEcho(resp, &e)
-			tokens[i] = e.Header.Get(tokenHeader)
-		}()
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("request %d: %v", i, errs[i])
-		}
-		if tokens[i] != tokens[0] || tokens[i] == "" {
-			t.Errorf("request %d got another token than request 0", i)
-		}
-	}
-	h.wantRefreshes(1, "16 concurrent requests")
-	if calls.Load() != 1 {
-		t.Errorf("%d refresh calls, want 1", calls.Load())
 	}
 }
 
