@@ -150,6 +150,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.cfg = cfg
+	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return err
+	}
 	if len(h.ProtectRaw) > 0 {
 		mods, err := ctx.LoadModule(h, "ProtectRaw")
 		if err != nil {
