@@ -129,6 +129,7 @@ type Handler struct {
 	instagram *instagramClient
 	shared    *sharedState
 	sharedKey string
+	events    eventEmitter
 	logger    *zap.Logger
 }
 
@@ -175,6 +176,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
 	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
+	h.events = newEventEmitter(ctx)
 	h.sharedKey, h.shared, err = loadSharedState(ctx, h)
 	if err != nil {
 		return err
