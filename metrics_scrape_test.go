@@ -103,9 +103,14 @@ func allCounterSeries() []string {
 
 // movedBy checks that from before to after exactly the series of want
 // moved, each by its amount, and no other counter (histogram buckets and
-// sums aside, which move with their _count).
+// sums aside, which move with their _count); and that none went missing.
 func movedBy(t *testing.T, step string, before, after series, want map[string]float64) {
 	t.Helper()
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			t.Errorf("%s: series %s gone", step, name)
+		}
+	}
 	names := make([]string, 0, len(after))
 	for name := range after {
 		names = append(names, name)
