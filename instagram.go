@@ -93,7 +93,8 @@ func (e *providerError) Error() string {
 }
 
 // exchangeCode redeems an authorization code for a token and user id.
-func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI string) (identity, error) {
+func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI string) (_ identity, err error) {
+	defer observeProvider(endpointToken, time.Now(), &err)
 	form := url.Values{
 		"client_id":     {c.clientID},
 		"client_secret": {c.clientSecret},
@@ -200,7 +201,8 @@ func expiresIn(n json.Number, fallback time.Duration) time.Duration {
 }
 
 // exchangeLongLived exchanges a 1-hour token for a 60-day one.
-func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (string, time.Time, error) {
+func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (_ string, _ time.Time, err error) {
+	defer observeProvider(endpointExchange, time.Now(), &err)
 	q := url.Values{
 		"grant_type":    {"ig_exchange_token"},
 		"client_secret": {c.clientSecret},
@@ -247,7 +249,8 @@ func (c *instagramClient) refreshToken(ctx context.Context, token string) (strin
 
 // fetchUsername asks the profile endpoint for the username. appsecret_proof
 // keeps apps with "Require App Secret" working.
-func (c *instagramClient) fetchUsername(ctx context.Context, token string) (string, error) {
+func (c *instagramClient) fetchUsername(ctx context.Context, token string) (_ string, err error) {
+	defer observeProvider(endpointUserinfo, time.Now(), &err)
 	q := url.Values{
 		"fields":          {"id,username"},
 		"access_token":    {token},

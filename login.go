@@ -26,6 +26,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
+	countRequest(outcomeRedirected)
 	return redirect(w, h.authorizeLocation(p))
 }
 
