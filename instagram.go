@@ -226,7 +226,8 @@ func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (
 // again, its expires_in counted from now. An answer without a usable
 // expires_in is a failure: the new token's end would be a guess, and a
 // session must never outlive the token it forwards.
-func (c *instagramClient) refreshToken(ctx context.Context, token string) (string, time.Time, error) {
+func (c *instagramClient) refreshToken(ctx context.Context, token string) (_ string, _ time.Time, err error) {
+	defer observeProvider(endpointRefresh, time.Now(), &err)
 	q := url.Values{
 		"grant_type":   {"ig_refresh_token"},
 		"access_token": {token},

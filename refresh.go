@@ -59,6 +59,7 @@ func (h *Handler) runRefresh(f *refreshFlight, id sessionID, userID, token strin
 	// session. The client's timeout ends it.
 	newToken, expires, err := h.instagram.refreshToken(context.Background(), token)
 	out := refreshOutcome{retryAt: now().Unix() + refreshRetryAfter}
+	countRefresh(err)
 	if err != nil {
 		h.logger.Warn("token refresh failed: forwarding the current token, next try in an hour",
 			zap.String("user_id", userID), zap.Error(err))

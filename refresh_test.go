@@ -160,6 +160,7 @@ func TestRefreshFailureNotRetriedWithinHour(t *testing.T) {
 	h.ig.SetRefreshMinAge(0)
 	h.ig.SetRefreshFail(true)
 	h.mustLogin(h.client, "pia", "/")
+	before := scrape(t)
 	first, _ := h.visit()
 	for range 5 {
 		if token, _ := h.visit(); token != first {
@@ -179,6 +180,18 @@ func TestRefreshFailureNotRetriedWithinHour(t *testing.T) {
 		t.Errorf("once Instagram answers again: token changed %v, Set-Cookie %v", token != first, set)
 	}
 	h.wantRefreshes(3, "once Instagram answers again")
+
+	// Behaviour 25: each refresh counted by its result, and timed.
+	after := scrape(t)
+	for name, want := range map[string]float64{
+		refreshesSeries("error"): 2, refreshesSeries("ok"): 1,
+		providerSeries("refresh", "error"): 2, providerSeries("refresh", "ok"): 1,
+		durationCountSeries("refresh"): 3,
+	} {
+		if got := after[name] - before[name]; got != want {
+			t.Errorf("%s moved by %v, want %v", name, got, want)
+		}
+	}
 }
 
 // When every refresh fails, the session ends with the token it forwards.
