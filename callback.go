@@ -59,6 +59,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 	s := h.newSession(id, r)
 	h.issueSession(w, &s)
+	h.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
 	return redirect(w, safeReturnPath(p.returnTo))
 }
