@@ -24,23 +24,34 @@ func errorRoutesOf(r *http.Request) caddyhttp.RouteList {
 	return srv.Errors.Routes
 }
 
-// siteTakes reports whether routes would answer herr for r. The routes
-// are matched as Caddy runs them: against the request as the client sent
-// it (Caddy undoes rewrites before its error routes) and with the error's
-// placeholders set, which handle_errors' status codes match on. The
-// placeholders are put back afterwards.
-func siteTakes(routes caddyhttp.RouteList, r *http.Request, herr caddyhttp.HandlerError) bool {
+// siteTakes reports whether routes would answer an error of status for
+// r. The routes are matched as Caddy runs them: against the request as the
+// client sent it (Caddy undoes rewrites before its error routes) and with
+// the error's placeholders set, which handle_errors' status codes match
+// on. The placeholders are put back afterwards.
+func siteTakes(routes caddyhttp.RouteList, r *http.Request, status int, err error) bool {
 	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if !ok {
 		return false
 	}
-	defer keepPlaceholders(repl, "http.error", "http.error.status_code", "http.error.status_text",
-		"http.error.id", "http.error.trace", "http.error.message")()
-	probe := new(caddyhttp.HTTPErrorConfig).WithError(r, herr)
-	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
-		probe.Method, probe.URL = orig.Method, orig.URL
+	saved := saveErrorPlaceholders(repl)
+	defer saved.restore(repl)
+	repl.Set("http.error.status_code", status)
+	repl.Set("http.error.status_text", http.StatusText(status))
+	repl.Set("http.error.message", err.Error())
+	return routesTake(routes, asSent(r))
+}
+
+// asSent is r with the method and URL the client sent, if a rewrite
+// changed them.
+func asSent(r *http.Request) *http.Request {
+	orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request)
+	if !ok || orig.URL == nil || orig.Method == r.Method && *orig.URL == *r.URL {
+		return r
 	}
-	return routesTake(routes, probe)
+	sent := r.WithContext(r.Context())
+	sent.Method, sent.URL = orig.Method, orig.URL
+	return sent
 }
 
 // routesTake walks routes as Caddy's chain would: the first matching route
@@ -64,24 +75,28 @@ func routesTake(routes caddyhttp.RouteList, r *http.Request) bool {
 	return false
 }
 
-// keepPlaceholders saves the values of names and returns what restores
-// them.
-func keepPlaceholders(repl *caddy.Replacer, names ...string) func() {
-	type saved struct {
-		value any
-		set   bool
+// errorPlaceholders are those siteTakes sets.
+var errorPlaceholders = [...]string{"http.error.status_code", "http.error.status_text", "http.error.message"}
+
+// savedPlaceholders are their values before.
+type savedPlaceholders [len(errorPlaceholders)]struct {
+	value any
+	set   bool
+}
+
+func saveErrorPlaceholders(repl *caddy.Replacer) (s savedPlaceholders) {
+	for i, name := range errorPlaceholders {
+		s[i].value, s[i].set = repl.Get(name)
 	}
-	old := make([]saved, len(names))
-	for i, name := range names {
-		old[i].value, old[i].set = repl.Get(name)
-	}
-	return func() {
-		for i, name := range names {
-			if old[i].set {
-				repl.Set(name, old[i].value)
-			} else {
-				repl.Delete(name)
-			}
+	return s
+}
+
+func (s *savedPlaceholders) restore(repl *caddy.Replacer) {
+	for i, name := range errorPlaceholders {
+		if s[i].set {
+			repl.Set(name, s[i].value)
+		} else {
+			repl.Delete(name)
 		}
 	}
 }

@@ -1,10 +1,15 @@
 package instagramauth
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 // customErrors is a site's handle_errors block that shows what Caddy knows
@@ -69,6 +74,33 @@ func TestHandleErrorsForOtherStatuses(t *testing.T) {
 	if body := readAll(t, resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Login expired") {
 		t.Errorf("403 with handle_errors 404 5xx: status %d, body %q; want the built-in page", resp.StatusCode, body)
 	}
+
+	// Given the plugin's status, handle_errors takes it.
+	h.load(strings.Replace(h.caddyfile(), "handle_errors 404 5xx", "handle_errors 401 404", 1))
+	resp = h.do(h.client, http.MethodGet, siteURL+"/api/x", nil, "Accept", "application/json")
+	if body := readAll(t, resp); resp.StatusCode != http.StatusNotFound || body != "not found here" {
+		t.Errorf("401 with handle_errors 401 404: status %d, body %q; want the site's answer", resp.StatusCode, body)
+	}
+	resp = h.do(h.client, http.MethodGet, siteURL+defaultRedirectPath+"?code=c&state=s", nil)
+	if body := readAll(t, resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Login expired") {
+		t.Errorf("403 with handle_errors 401 404: status %d, body %q; want the built-in page", resp.StatusCode, body)
+	}
+}
+
+// Caddy matches its error routes against the request as the client sent
+// it, before any rewrite: so does the plugin when it asks whether they
+// would take its error.
+func TestHandleErrorsSeesTheRequestAsSent(t *testing.T) {
+	h := newHarness(t, withSite("rewrite * /app{uri}", `handle_errors {
+		@api path /api/*
+		respond @api "custom api {err.status_code}" {err.status_code}
+	}`))
+	for path, want := range map[string]string{"/api/x": "custom api 401", "/other": `"error"`} {
+		resp := h.do(h.client, http.MethodGet, siteURL+path, nil, "Accept", "application/json")
+		if body := readAll(t, resp); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, want) {
+			t.Errorf("%s: status %d, body %q; want 401 with %q", path, resp.StatusCode, body, want)
+		}
+	}
 }
 
 // Behaviour 20: sites share a listener, and the Caddyfile puts every site's
@@ -106,3 +138,53 @@ http://%s:%d {
 		}
 	}
 }
+
+// errorRoutesServer is a server as the Caddyfile makes it for two sites on
+// one listener, where only the other site has handle_errors.
+func errorRoutesServer(b *testing.B) *caddyhttp.Server {
+	b.Helper()
+	custom := &caddyhttp.Subroute{Routes: caddyhttp.RouteList{{
+		Handlers: []caddyhttp.MiddlewareHandler{caddyhttp.StaticResponse{Body: "custom"}},
+	}}}
+	host := caddyhttp.MatchHost{"other.example.com"}
+	return &caddyhttp.Server{Errors: &caddyhttp.HTTPErrorConfig{Routes: caddyhttp.RouteList{{
+		MatcherSets: caddyhttp.MatcherSets{{host}},
+		Handlers:    []caddyhttp.MiddlewareHandler{custom},
+		Terminal:    true,
+	}}}}
+}
+
+// The 401 on a listener whose error routes are another site's: the routes
+// are matched, and the built-in answer written.
+func BenchmarkServeHTTPUnauthorizedAPIErrorRoutes(b *testing.B) {
+	r := benchRequest(b, "/api/items", "Accept", "application/json")
+	r = r.WithContext(context.WithValue(r.Context(), caddyhttp.ServerCtxKey, errorRoutesServer(b)))
+	benchAnswer(b, r, http.StatusUnauthorized)
+}
+
+// Asking the error routes leaves the request's placeholders as they were.
+func TestSiteTakesPutsPlaceholdersBack(t *testing.T) {
+	repl := caddy.NewReplacer()
+	repl.Set("http.error.status_code", 404)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl))
+	sawStatus := caddyhttp.MatcherSet{matchFunc(func(r *http.Request) bool {
+		v, _ := repl.Get("http.error.status_code")
+		return v == http.StatusUnauthorized
+	})}
+	routes := caddyhttp.RouteList{{MatcherSets: caddyhttp.MatcherSets{sawStatus},
+		Handlers: []caddyhttp.MiddlewareHandler{caddyhttp.StaticResponse{}}}}
+	if !siteTakes(routes, r, http.StatusUnauthorized, errLoginRequired) {
+		t.Fatal("the route matching on the error's status did not take it")
+	}
+	if v, _ := repl.Get("http.error.status_code"); v != 404 {
+		t.Errorf("status_code is %v after, want 404 as before", v)
+	}
+	if _, set := repl.Get("http.error.message"); set {
+		t.Error("message is set after, and was not before")
+	}
+}
+
+type matchFunc func(*http.Request) bool
+
+func (f matchFunc) MatchWithError(r *http.Request) (bool, error) { return f(r), nil }

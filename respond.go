@@ -33,10 +33,8 @@ type answer interface {
 // client sent. Headers set before (Set-Cookie, Retry-After) go out either
 // way.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error, builtin answer) error {
-	if routes := errorRoutesOf(r); len(routes) > 0 {
-		if herr := caddyhttp.Error(status, err); siteTakes(routes, r, herr) {
-			return herr
-		}
+	if routes := errorRoutesOf(r); len(routes) > 0 && siteTakes(routes, r, status, err) {
+		return caddyhttp.Error(status, err)
 	}
 	builtin.write(w, status)
 	return nil
