@@ -138,3 +138,22 @@ func TestPreflightNeedsTheOption(t *testing.T) {
 		t.Errorf("preflight without allow_preflight: status %d, upstream calls %d; want 401 and none", resp.StatusCode, h.up.calls.Load())
 	}
 }
+
+// A cross-origin SPA can read the 401 when the site adds CORS headers with
+// Caddy's header directive, which runs before instagram_auth; with
+// allow_preflight, its preflight is answered by the site's own route.
+func TestCORSOnThe401(t *testing.T) {
+	h := newHarness(t, withOptions("allow_preflight"), withSite(`header Access-Control-Allow-Origin https://spa.example
+	header Access-Control-Allow-Credentials true
+	@preflight method OPTIONS
+	respond @preflight 204`))
+	resp := h.do(h.client, http.MethodGet, siteURL+"/api/items", nil, "Origin", "https://spa.example", "Sec-Fetch-Mode", "cors", "Accept", "*/*")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" {
+		t.Errorf("cross-origin fetch: status %d, Access-Control-Allow-Origin %q; want 401 with the site's CORS headers",
+			resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	resp = h.do(h.client, http.MethodOptions, siteURL+"/api/items", nil, "Origin", "https://spa.example", "Access-Control-Request-Method", "PUT")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("preflight: status %d, headers %v; want the site's 204", resp.StatusCode, resp.Header)
+	}
+}
