@@ -63,6 +63,9 @@ var (
 	}
 )
 
+// write makes a page a built-in answer of refuse.
+func (p page) write(w http.ResponseWriter, status int) { _ = writePage(w, status, p) }
+
 // writePage sends p with the given status. Pages are never cached and
 // never framed. A failed write means the client left: nothing to report.
 func writePage(w http.ResponseWriter, status int, p page) error {

@@ -133,7 +133,7 @@ type demo struct {
 func startDemo() (*demo, error) {
 	// Caddy listens on every interface, so a port another process holds
 	// makes it fail; say which port and why, not "connection refused".
-	for _, port := range []string{"8080", "8081", "2019"} {
+	for _, port := range []string{"8080", "8081", "8082", "2019"} {
 		l, err := net.Listen("tcp", ":"+port)
 		if err != nil {
 			return nil, fmt.Errorf("port %s is in use (is the demo already running?): %v", port, err)
