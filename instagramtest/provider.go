@@ -43,20 +43,11 @@ func (s Shape) valid() bool {
 	return s == ShapeFlat || s == ShapeData || s == ShapeLegacy
 }
 
-// Lifetimes as Instagram documents them.
-const (
-	codeLifetime  = time.Hour
-	shortLifetime = time.Hour
-	longLifetime  = 60 * 24 * time.Hour
-	// longExpiresIn is the expires_in Instagram actually reports for a
-	// 60-day token (a little under 5184000 seconds).
-	longExpiresIn = 5183944
-)
-
 // Memory bounds; see store.
 const (
 	maxCodes  = 1 << 15
 	maxTokens = 1 << 17
+	maxUsers  = 1 << 12
 	maxForm   = 64 << 10
 )
 
@@ -69,20 +60,31 @@ type Provider struct {
 	clientSecret string
 
 	mu sync.Mutex // guards the fields below, up to the counters
-	// now is replaced by this package's tests to reach expiry without
-	// sleeping.
-	now          func() time.Time
-	shape        Shape
-	fault        tokenFault
-	userinfoFail bool
-	exchangeFail bool
-	requireProof bool
-	codes        store[grant]
-	tokens       store[tokenInfo]
+	// now is the Provider's clock; see SetClock.
+	now               func() time.Time
+	longLifetime      time.Duration
+	refreshMinAge     time.Duration
+	refreshKeepsToken bool
+	shape             Shape
+	fault             tokenFault
+	userinfoFail      bool
+	exchangeFail      bool
+	refreshFail       bool
+	requireProof      bool
+	codes             store[grant]
+	usedCodes         store[struct{}]
+	tokens            store[tokenInfo]
+	users             store[appUser]
+	deauthorizeURL    string
+	dataDeletionURL   string
 
-	tokenRequests    atomic.Int64
-	userinfoRequests atomic.Int64
-	exchangeRequests atomic.Int64
+	authorizeRequests   atomic.Int64
+	forceReauthRequests atomic.Int64
+	lastForceReauth     atomic.Bool
+	tokenRequests       atomic.Int64
+	userinfoRequests    atomic.Int64
+	exchangeRequests    atomic.Int64
+	refreshRequests     atomic.Int64
 }
 
 // grant is what an authorization code stands for.
@@ -90,11 +92,6 @@ type grant struct {
 	username    string
 	redirectURI string // exactly as given to authorize, for the byte-for-byte check
 	scopes      []string
-}
-
-type tokenInfo struct {
-	username string
-	long     bool
 }
 
 type tokenFault struct {
@@ -107,13 +104,17 @@ type tokenFault struct {
 // ShapeFlat and requiring appsecret_proof on /me.
 func New(clientID, clientSecret string) *Provider {
 	return &Provider{
-		clientID:     clientID,
-		clientSecret: clientSecret,
-		now:          time.Now,
-		shape:        ShapeFlat,
-		requireProof: true,
-		codes:        newStore[grant](maxCodes),
-		tokens:       newStore[tokenInfo](maxTokens),
+		clientID:      clientID,
+		clientSecret:  clientSecret,
+		now:           time.Now,
+		longLifetime:  defaultLongLifetime,
+		refreshMinAge: defaultRefreshMinAge,
+		shape:         ShapeFlat,
+		requireProof:  true,
+		codes:         newStore[grant](maxCodes),
+		usedCodes:     newStore[struct{}](maxCodes),
+		tokens:        newStore[tokenInfo](maxTokens),
+		users:         newStore[appUser](maxUsers),
 	}
 }
 
@@ -153,6 +154,14 @@ func (p *Provider) SetExchangeFail(fail bool) {
 	p.exchangeFail = fail
 }
 
+// SetRefreshFail makes the token refresh answer a Graph error with status
+// 400.
+func (p *Provider) SetRefreshFail(fail bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshFail = fail
+}
+
 // SetRequireProof says whether /me insists on a correct appsecret_proof, as
 // an app with "Require App Secret" does. It is on by default.
 func (p *Provider) SetRequireProof(require bool) {
@@ -160,6 +169,17 @@ func (p *Provider) SetRequireProof(require bool) {
 	defer p.mu.Unlock()
 	p.requireProof = require
 }
+
+// AuthorizeRequests counts the GETs of the authorize (consent) page.
+func (p *Provider) AuthorizeRequests() int { return int(p.authorizeRequests.Load()) }
+
+// ForceReauthRequests counts the GETs of the authorize page that carried
+// force_reauth=true.
+func (p *Provider) ForceReauthRequests() int { return int(p.forceReauthRequests.Load()) }
+
+// LastForceReauth reports whether the latest GET of the authorize page
+// carried force_reauth=true.
+func (p *Provider) LastForceReauth() bool { return p.lastForceReauth.Load() }
 
 // TokenRequests counts the POSTs that reached the token endpoint, faulty or not.
 func (p *Provider) TokenRequests() int { return int(p.tokenRequests.Load()) }
@@ -169,6 +189,9 @@ func (p *Provider) UserinfoRequests() int { return int(p.userinfoRequests.Load()
 
 // ExchangeRequests counts the requests that reached the long-lived exchange.
 func (p *Provider) ExchangeRequests() int { return int(p.exchangeRequests.Load()) }
+
+// RefreshRequests counts the requests that reached the token refresh.
+func (p *Provider) RefreshRequests() int { return int(p.refreshRequests.Load()) }
 
 // ServeHTTP routes to the endpoint named by the request path.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +211,15 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.serveToken(w, r)
+	case settingsPath:
+		switch r.Method {
+		case http.MethodGet:
+			p.serveSettings(w, r)
+		case http.MethodPost:
+			p.serveSettingsAction(w, r)
+		default:
+			methodNotAllowed(w, "GET, POST")
+		}
 	default:
 		p.serveGraph(w, r, stripVersion(path))
 	}
@@ -228,45 +260,6 @@ func stripVersion(path string) string {
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	graphError(w, http.StatusMethodNotAllowed, 100, "Unsupported method, allowed: "+allow)
-}
-
-// newGrant records a fresh single-use code for an allowed consent.
-func (p *Provider) newGrant(g grant) string {
-	code := randomString("AQ", 48)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	p.codes.put(code, g, now.Add(codeLifetime), now)
-	return code
-}
-
-// takeGrant consumes code whether or not it is valid, so a second attempt
-// with the same code fails like it does at Instagram.
-func (p *Provider) takeGrant(code string) (grant, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.codes.take(code, p.now())
-}
-
-// newToken issues an access token for username: short-lived (1 hour) or
-// long-lived (60 days).
-func (p *Provider) newToken(username string, long bool) string {
-	lifetime := shortLifetime
-	if long {
-		lifetime = longLifetime
-	}
-	token := randomString("IGAA", 96)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	p.tokens.put(token, tokenInfo{username: username, long: long}, now.Add(lifetime), now)
-	return token
-}
-
-func (p *Provider) lookupToken(token string) (tokenInfo, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.tokens.get(token, p.now())
 }
 
 // randomString is prefix followed by n base64url characters from crypto/rand,

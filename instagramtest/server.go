@@ -47,6 +47,13 @@ func (s *Server) UserinfoURL() string { return s.URL + "/me" }
 // ExchangeURL is the long-lived token exchange.
 func (s *Server) ExchangeURL() string { return s.URL + "/access_token" }
 
+// RefreshURL is the long-lived token refresh.
+func (s *Server) RefreshURL() string { return s.URL + "/refresh_access_token" }
+
+// SettingsURL is the mock's "Apps and websites" page, where a user removes
+// the app or asks for data deletion.
+func (s *Server) SettingsURL() string { return s.URL + settingsPath }
+
 // Consent plays the user at the consent page, over real HTTP and without a
 // browser: it GETs authorizeURL (the full URL a client redirected to) with
 // client, checks the page is the consent form, and submits it as the Allow
