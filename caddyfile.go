@@ -21,9 +21,9 @@ func init() {
 	httpcaddyfile.RegisterDirectiveOrder("instagram_auth", httpcaddyfile.Before, "basic_auth")
 }
 
-// callbacksState is the adapter's per-site record of callback paths
-// already taken by an instagram_auth directive, and the line of each.
-const callbacksState = "instagram_auth.callbacks"
+// ownPathsState is the adapter's per-site record of the callback and
+// logout paths already taken by an instagram_auth directive.
+const ownPathsState = "instagram_auth.own_paths"
 
 // parseCaddyfile sets up the handler from Caddyfile tokens. The
 // directive's matcher does not wrap the route: it becomes the handler's
@@ -47,7 +47,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
 		return nil, err
 	}
-	if err := claimCallback(h, handler, line); err != nil {
+	if err := claimOwnPaths(h, handler, line); err != nil {
 		return nil, err
 	}
 	if matcherSet != nil {
@@ -56,9 +56,20 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	return h.NewRoute(nil, handler), nil
 }
 
-// nested tells a directive inside a block (handle, route, ...) from one at
-// the top level of the site: Caddy hands top-level directives one map as
-// both State and BlockState, and nested ones a copy as BlockState.
+// nested tells a directive inside a block (handle, route, a named route,
+// ...) from one at the top level of the site: Caddy hands top-level
+// directives one map as both State and BlockState, and nested ones a copy
+// as BlockState.
+//
+// Nesting is refused rather than made to work because Caddy's Caddyfile
+// API gives a nested directive no way to do its job: what it returns goes
+// into the enclosing block's subroute (it cannot add a route at the top of
+// the site, which stripping identity headers on every path needs), and it
+// cannot see the enclosing block's matcher, so it cannot tell whether its
+// callback and logout paths would reach it. Even an unmatched route block
+// runs after handle and handle_path, whose requests would bypass it. The
+// top-level directive with a matcher does everything the nested one was
+// meant to, so the error says to write that.
 func nested(h httpcaddyfile.Helper) bool {
 	const probe = "instagram_auth.nesting_probe"
 	h.BlockState[probe] = true
@@ -68,29 +79,48 @@ func nested(h httpcaddyfile.Helper) bool {
 	return !top
 }
 
-// claimCallback refuses a second directive of the site with the same
+// sitePaths are the own paths taken in one site: the line of the
+// directive serving each callback, and of each logout with its cookie.
+type sitePaths struct {
+	callbacks map[string]int
+	logouts   map[string]logoutClaim
+}
+
+type logoutClaim struct {
+	line   int
+	cookie string
+}
+
+// claimOwnPaths refuses a second directive of the site with the same
 // callback path: the first would serve every callback, judging the second's
-// users by its own allow_users.
-func claimCallback(h httpcaddyfile.Helper, handler *Handler, line int) error {
+// users by its own allow_users. A logout path may be shared only by
+// directives with the same cookie: the first clears only its own.
+func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
 	site, ok := siteKey(h)
 	if !ok {
 		return nil
 	}
-	path := pathOf(handler.RedirectURI)
-	if handler.RedirectURI == "" {
-		path = defaultRedirectPath
-	}
-	key := callbacksState + " " + site
-	taken, _ := h.State[key].(map[string]int)
+	key := ownPathsState + " " + site
+	taken, _ := h.State[key].(*sitePaths)
 	if taken == nil {
-		taken = map[string]int{}
+		taken = &sitePaths{callbacks: map[string]int{}, logouts: map[string]logoutClaim{}}
 		h.State[key] = taken
 	}
-	if first, dup := taken[path]; dup {
+	eff := *handler
+	eff.applyDefaults()
+	callback, logout := pathOf(eff.RedirectURI), logoutClaim{line, eff.CookieName}
+	if first, dup := taken.callbacks[callback]; dup {
 		return fmt.Errorf("redirect_uri: the callback path %s is already served by the instagram_auth directive at line %d: "+
-			"give this one its own redirect_uri, at %s:%d", path, first, h.File(), line)
+			"give this one its own redirect_uri, at %s:%d", callback, first, h.File(), line)
 	}
-	taken[path] = line
+	if first, dup := taken.logouts[eff.LogoutPath]; dup && first.cookie != logout.cookie {
+		return fmt.Errorf("logout_path: %s is already the logout of the instagram_auth directive at line %d, which "+
+			"clears its own cookie only: give this one its own logout_path, at %s:%d", eff.LogoutPath, first.line, h.File(), line)
+	}
+	taken.callbacks[callback] = line
+	if _, dup := taken.logouts[eff.LogoutPath]; !dup {
+		taken.logouts[eff.LogoutPath] = logout
+	}
 	return nil
 }
 
@@ -224,7 +254,7 @@ func (h *Handler) parseOption(d *caddyfile.Dispenser, option string) error {
 	case durationOptions[option]:
 		return h.parseDurationOption(d, option, args)
 	case oneOptions[option]:
-		if len(args) == 0 {
+		if len(args) == 0 || (len(args) == 1 && args[0] == "") {
 			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
 		}
 		if len(args) != 1 {

@@ -184,9 +184,10 @@ func TestUnsetShorthandVariableNamed(t *testing.T) {
 		os.Unsetenv(name)
 	}
 	for option, want := range map[string]string{
-		"client_id {$INSTAGRAM_CLIENT_ID}": "client_id: missing value (is INSTAGRAM_CLIENT_ID set?), at ",
-		"allow_users {$IG_ALLOWED}":        "allow_users: missing value (is IG_ALLOWED set?), at ",
-		"session_lifetime {$IG_LIFETIME}":  "session_lifetime: missing value (is IG_LIFETIME set?), at ",
+		"client_id {$INSTAGRAM_CLIENT_ID}":     "client_id: missing value (is INSTAGRAM_CLIENT_ID set?), at ",
+		"client_id \"{$INSTAGRAM_CLIENT_ID}\"": "client_id: missing value (is INSTAGRAM_CLIENT_ID set?), at ",
+		"allow_users {$IG_ALLOWED}":            "allow_users: missing value (is IG_ALLOWED set?), at ",
+		"session_lifetime {$IG_LIFETIME}":      "session_lifetime: missing value (is IG_LIFETIME set?), at ",
 	} {
 		t.Run(option, func(t *testing.T) {
 			line := option
