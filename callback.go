@@ -42,8 +42,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
 	if err != nil {
-		h.logger.Error("login failed: Instagram token endpoint", zap.Error(err))
-		return writePage(w, http.StatusBadGateway, pageProviderFailed)
+		return h.tokenFailed(w, err, p.redirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 

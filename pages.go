@@ -57,6 +57,14 @@ var (
 		Title:   "Instagram is not answering",
 		Message: "Instagram could not complete the login right now. Please try again in a moment.",
 	}
+	pageMisconfigured = page{
+		Title:   "Instagram login is misconfigured",
+		Message: "This site's Instagram login is misconfigured, so Instagram refused it. It is not your doing: the site's owner will find the reason in Caddy's log.",
+	}
+	pageCodeSpent = page{
+		Title:   "Login already used",
+		Message: "This Instagram login was already used or has expired. Please start again.",
+	}
 	pageBadCallback = page{
 		Title:   "Login failed",
 		Message: "The answer from Instagram was incomplete. Please start again.",
