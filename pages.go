@@ -47,7 +47,7 @@ var (
 	}
 	pageBadState = page{
 		Title:   "Login expired",
-		Message: "This login link is invalid, expired or was already used. Please start again.",
+		Message: "This login link is invalid, expired or was already used, or your browser blocked this site's cookies, which the login needs. Please allow cookies for this site and start again.",
 	}
 	pageNotAllowed = page{
 		Title:   "Access denied",
