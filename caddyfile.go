@@ -79,15 +79,15 @@ func nested(h httpcaddyfile.Helper) bool {
 	return !top
 }
 
-// sitePaths are the own paths taken in one site: the line of the
-// directive serving each callback, and of each logout with its cookie.
+// sitePaths are the own paths taken in one site: where the directive
+// serving each callback is (file:line), and each logout's with its cookie.
 type sitePaths struct {
-	callbacks map[string]int
+	callbacks map[string]string
 	logouts   map[string]logoutClaim
 }
 
 type logoutClaim struct {
-	line   int
+	at     string
 	cookie string
 }
 
@@ -103,21 +103,22 @@ func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
 	key := ownPathsState + " " + site
 	taken, _ := h.State[key].(*sitePaths)
 	if taken == nil {
-		taken = &sitePaths{callbacks: map[string]int{}, logouts: map[string]logoutClaim{}}
+		taken = &sitePaths{callbacks: map[string]string{}, logouts: map[string]logoutClaim{}}
 		h.State[key] = taken
 	}
 	eff := *handler
 	eff.applyDefaults()
-	callback, logout := pathOf(eff.RedirectURI), logoutClaim{line, eff.CookieName}
+	at := fmt.Sprintf("%s:%d", h.File(), line)
+	callback, logout := pathOf(eff.RedirectURI), logoutClaim{at, eff.CookieName}
 	if first, dup := taken.callbacks[callback]; dup {
-		return fmt.Errorf("redirect_uri: the callback path %s is already served by the instagram_auth directive at line %d: "+
-			"give this one its own redirect_uri, at %s:%d", callback, first, h.File(), line)
+		return fmt.Errorf("redirect_uri: the callback path %s is already served by the instagram_auth directive at %s: "+
+			"give this one its own redirect_uri, at %s", callback, first, at)
 	}
 	if first, dup := taken.logouts[eff.LogoutPath]; dup && first.cookie != logout.cookie {
-		return fmt.Errorf("logout_path: %s is already the logout of the instagram_auth directive at line %d, which "+
-			"clears its own cookie only: give this one its own logout_path, at %s:%d", eff.LogoutPath, first.line, h.File(), line)
+		return fmt.Errorf("logout_path: %s is already the logout of the instagram_auth directive at %s, which "+
+			"clears its own cookie only: give this one its own logout_path, at %s", eff.LogoutPath, first.at, at)
 	}
-	taken.callbacks[callback] = line
+	taken.callbacks[callback] = at
 	if _, dup := taken.logouts[eff.LogoutPath]; !dup {
 		taken.logouts[eff.LogoutPath] = logout
 	}

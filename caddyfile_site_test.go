@@ -64,7 +64,7 @@ func TestSameCallbackTwiceInASite(t *testing.T) {
 		if err == nil {
 			t.Fatalf("redirect_uri %s twice: adapted without error", redirect)
 		}
-		for _, want := range []string{"redirect_uri", defaultRedirectPath, "line 2", "Caddyfile:6"} {
+		for _, want := range []string{"redirect_uri", defaultRedirectPath, "directive at Caddyfile:2", "Caddyfile:6"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
