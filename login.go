@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
 )
 
 var errBadHost = errors.New("the Host header cannot make a redirect_uri")
@@ -28,22 +26,8 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
-	h.warnIfPlainHTTP(r)
+	h.warnIfLoginWillFail(r, redirectURI)
 	return redirect(w, h.authorizeLocation(p))
-}
-
-// warnIfPlainHTTP says once, the first time a login starts over plain HTTP
-// with Secure cookies, why that login will fail: browsers drop Secure
-// cookies sent by http:// sites other than localhost, so the callback finds
-// no state and the visitor sees "Login expired".
-func (h *Handler) warnIfPlainHTTP(r *http.Request) {
-	if r.TLS != nil || h.InsecureCookies || !atomic.CompareAndSwapUint32(&h.warnedPlainHTTP, 0, 1) {
-		return
-	}
-	h.logger.Warn("a login started over plain HTTP, but the plugin's cookies are Secure: browsers drop Secure cookies "+
-		"on http:// sites other than localhost, so logins end in \"Login expired\". Serve the site over HTTPS, or, for "+
-		"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
-		"set an absolute https redirect_uri", zap.String("host", r.Host))
 }
 
 // authorizeLocation is Instagram's authorize URL for this login.

@@ -130,10 +130,9 @@ type Handler struct {
 	shared    *sharedState
 	sharedKey string
 	logger    *zap.Logger
-	// warnedPlainHTTP is 1 once a login started over plain HTTP with Secure
-	// cookies has been warned about (login.go). Not an atomic.Bool: the
-	// Handler is copied by value before it is provisioned.
-	warnedPlainHTTP uint32
+	// warned holds a bit per login trap already logged (loginwarnings.go).
+	// Not an atomic type: the Handler is copied by value before Provision.
+	warned uint32
 }
 
 // CaddyModule returns the Caddy module information.
