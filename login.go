@@ -26,7 +26,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
-	h.warnIfLoginWillFail(r, redirectURI)
+	h.warnIfLoginWillFail(r)
 	return redirect(w, h.authorizeLocation(p))
 }
 

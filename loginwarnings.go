@@ -3,7 +3,6 @@ package instagramauth
 import (
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 
@@ -25,7 +24,9 @@ func (h *Handler) warnOnce(bit uint32) bool {
 	return atomic.OrUint32(&h.warned, bit)&bit == 0
 }
 
-func (h *Handler) warnIfLoginWillFail(r *http.Request, redirectURI string) {
+// warnIfLoginWillFail runs on every login start: nothing here allocates
+// until there is something to log.
+func (h *Handler) warnIfLoginWillFail(r *http.Request) {
 	if r.TLS == nil && !h.InsecureCookies && h.warnOnce(warnedPlainHTTP) {
 		// Browsers drop Secure cookies sent by http:// sites other than
 		// localhost, so the callback finds no state.
@@ -34,7 +35,7 @@ func (h *Handler) warnIfLoginWillFail(r *http.Request, redirectURI string) {
 			"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
 			"set an absolute https redirect_uri", zap.String("host", r.Host))
 	}
-	if cb := callbackHost(redirectURI); cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
+	if cb := callbackHost(h.RedirectURI); cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
 		// The state cookie is set on the host the login started on.
 		h.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
 			"the callback finds none and the login ends in \"Login expired\". Send visitors to redirect_uri's host "+
@@ -44,16 +45,20 @@ func (h *Handler) warnIfLoginWillFail(r *http.Request, redirectURI string) {
 }
 
 // callbackHost is the host[:port] of an absolute redirect_uri, "" for a
-// path (completed with the request's own host).
+// path (completed with the request's own host). validate has checked it is
+// an absolute http(s) URL.
 func callbackHost(redirectURI string) string {
-	if strings.HasPrefix(redirectURI, "/") {
+	_, rest, ok := strings.Cut(redirectURI, "://")
+	if !ok {
 		return ""
 	}
-	u, err := url.Parse(redirectURI)
-	if err != nil {
-		return ""
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
 	}
-	return u.Host
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return rest
 }
 
 // cookieReaches reports whether a cookie set by host is sent to callback:

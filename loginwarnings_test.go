@@ -96,3 +96,17 @@ func TestCookieReaches(t *testing.T) {
 		}
 	}
 }
+
+func TestCallbackHost(t *testing.T) {
+	for uri, want := range map[string]string{
+		"/oauth2/instagram/callback":         "",
+		"https://app.example/cb":             "app.example",
+		"http://127.0.0.1:9080/oauth2/cb?x":  "127.0.0.1:9080",
+		"https://user@app.example:8443#frag": "app.example:8443",
+		"https://[::1]:8443/cb":              "[::1]:8443",
+	} {
+		if got := callbackHost(uri); got != want {
+			t.Errorf("callbackHost(%q) = %q, want %q", uri, got, want)
+		}
+	}
+}
