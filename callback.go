@@ -21,6 +21,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)
+		countLogin(loginDenied)
 		h.logger.Info("login refused at Instagram", zap.String("oauth_error", clip(reason, 64)),
 			zap.String("error_reason", clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
@@ -30,6 +31,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 
 	p, ok := h.pendingFor(r, state)
 	if !ok || !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+		countLogin(loginBadState)
 		h.logger.Warn("callback refused: missing, expired, forged or used state",
 			zap.String("client_ip", clientIP(r)))
 		return writePage(w, http.StatusForbidden, pageBadState)
@@ -37,21 +39,26 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.clearCookie(w, h.pendingCookieName(state))
 
 	code := trimCodeFragment(q.Get("code"))
-	if code == "" {
+	if code == "" { // Instagram sent the browser back with neither a code nor an error
+		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
 	}
 	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
 	if err != nil {
+		countLogin(loginProviderError)
 		return h.tokenFailed(w, err, p.redirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 
 	if !h.allows(id.userID, id.username) {
+		countLogin(loginNotAllowed)
 		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.userID), zap.String("username", id.username))
 		return writePage(w, http.StatusForbidden, pageNotAllowed)
 	}
 	s := h.newSession(id, r)
 	h.issueSession(w, &s)
+	countLogin(loginSuccess)
+	h.emitLogin(id.userID, id.username)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
 	return redirect(w, safeReturnPath(p.returnTo))
 }

@@ -123,6 +123,19 @@ func checkPositive(d caddy.Duration) error {
 	return nil
 }
 
+// checkSessionDuration accepts a session duration of a second or more:
+// sessions count in whole seconds, so less would be truncated to nothing
+// (a session_idle of 500ms would turn the idle timeout off).
+func checkSessionDuration(d caddy.Duration) error {
+	if err := checkPositive(d); err != nil {
+		return err
+	}
+	if time.Duration(d) < time.Second {
+		return errors.New("must be at least 1s: sessions count in whole seconds")
+	}
+	return nil
+}
+
 // rateLimit is login_rate_limit parsed: at most count token requests per
 // client IP in any window; count 0 means no per-IP limit.
 type rateLimit struct {

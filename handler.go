@@ -19,6 +19,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.serveOwn(w, r, route, u)
 	}
 	if s, ok := h.currentSession(r); ok {
+		countRequest(outcomeAuthenticated)
 		h.renewIfDue(w, r, &s)
 		h.passIdentity(r, &s)
 		return next.ServeHTTP(w, r)
@@ -26,12 +27,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if protected, err := h.protects(r); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	} else if !protected {
+		countRequest(outcomePassed)
 		h.dropOwnCookies(r)
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
 		return h.startLogin(w, r)
 	}
+	countRequest(outcomeUnauthorized)
 	return h.unauthorized(w, r)
 }
 

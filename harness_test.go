@@ -182,6 +182,7 @@ func (h *harness) blockOptions() string {
 	for _, d := range []string{
 		"userinfo_url " + h.ig.UserinfoURL(),
 		"long_lived_token " + h.ig.ExchangeURL(),
+		"token_refresh " + h.ig.RefreshURL(),
 		"insecure_cookies",
 		"timeout 2s",
 	} {

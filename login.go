@@ -27,6 +27,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	h.prunePending(w, r)
 	h.setPending(w, p)
 	h.warnIfLoginWillFail(r)
+	countRequest(outcomeRedirected)
 	return redirect(w, h.authorizeLocation(p))
 }
 

@@ -11,6 +11,8 @@ import (
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	if s, ok := h.openSession(r); ok {
 		h.shared.revocations.revokeSession(s.id, s.expires)
+		countRevocation(revokedLogout)
+		h.emitLogout(s.userID, s.username)
 		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username))
 	}
 	h.clearCookie(w, h.cfg.cookieNames.session)

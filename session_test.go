@@ -2,13 +2,12 @@ package instagramauth
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 )
 
 func FuzzOpenSession(f *testing.F) {
@@ -122,126 +121,154 @@ func TestSessionsSurviveReload(t *testing.T) {
 	}
 }
 
-// twoSitesOneHost is the harness's config with two sites on localhost,
-// ports sitePort and site2Port, for the same Instagram app and storage;
-// extraA and extraB are options of each site's directive.
-func (h *harness) twoSitesOneHost(extraA, extraB string) string {
-	site := func(port int, extra string) string {
-		return fmt.Sprintf(`
-http://localhost:%d {
-	instagram_auth {
-		client_id %s
-		client_secret %s
-		authorize_url %s
-		token_url %s
-		userinfo_url %s
-		long_lived_token %s
-		insecure_cookies
-		%s
-	}
-	reverse_proxy %s
-}
-`, port, testID, testSecret, h.ig.AuthorizeURL(), h.ig.TokenURL(), h.ig.UserinfoURL(), h.ig.ExchangeURL(),
-			extra, strings.TrimPrefix(h.up.URL, "http://"))
-	}
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
-	return global + site(sitePort, extraA) + site(site2Port, extraB)
-}
-
-var site2URL = fmt.Sprintf("http://localhost:%d", site2Port)
-
-// loginAt logs c in as username on the site at base.
-func (h *harness) loginAt(c *http.Client, base, username string) {
-	h.t.Helper()
-	resp := h.do(c, http.MethodGet, base+"/", nil, "Accept", "text/html")
-	if resp.StatusCode != http.StatusFound {
-		h.t.Fatalf("%s without a session: status %d, want 302", base, resp.StatusCode)
-	}
-	cb := stripFragment(h.consent(c, resp.Header.Get("Location"), username, true))
-	if !strings.HasPrefix(cb, base+"/") {
-		h.t.Fatalf("callback %q is not on %s", cb, base)
-	}
-	if resp := h.do(c, http.MethodGet, cb, nil); resp.StatusCode != http.StatusFound {
-		h.t.Fatalf("callback on %s: status %d, want 302", base, resp.StatusCode)
-	}
-}
-
-// userAt is the username the upstream sees for c's request to base, or ""
-// when the request got no further than the plugin (401).
-func (h *harness) userAt(c *http.Client, base string, header ...string) string {
-	h.t.Helper()
-	resp := h.do(c, http.MethodGet, base+"/", nil, append([]string{"Accept", "application/json"}, header...)...)
-	if resp.StatusCode == http.StatusUnauthorized {
-		return ""
-	}
-	return h.upstreamSaw(resp).Header.Get("X-Instagram-Username")
-}
-
-// Two sites on one host, on different ports, for the same app: browsers
-// send each site's cookie to the other (cookies do not separate ports), and
-// neither accepts the other's session. With a cookie_name each, both stay
-// logged in side by side.
-func TestSitesOnOneHostDifferentPorts(t *testing.T) {
-	h := newHarness(t)
-	h.load(h.twoSitesOneHost("", ""))
-	h.loginAt(h.client, siteURL, "amy")
-	if user := h.userAt(h.client, site2URL); user != "" {
-		t.Errorf("the other port accepted amy's session: upstream saw %q", user)
-	}
-	h.loginAt(h.client, site2URL, "bob") // the same cookie name: bob's cookie replaces amy's
-	if user := h.userAt(h.client, siteURL); user != "" {
-		t.Errorf("the first port accepted the second's session: upstream saw %q", user)
-	}
-	if user := h.userAt(h.client, site2URL); user != "bob" {
-		t.Errorf("second port: upstream saw %q, want bob", user)
-	}
-
-	h.load(h.twoSitesOneHost("cookie_name site_a", "cookie_name site_b"))
-	c := newBrowser(t)
-	h.loginAt(c, siteURL, "amy")
-	h.loginAt(c, site2URL, "bob")
-	for base, want := range map[string]string{siteURL: "amy", site2URL: "bob"} {
-		if user := h.userAt(c, base); user != want {
-			t.Errorf("%s with its own cookie_name: upstream saw %q, want %q", base, user, want)
+// Behaviour 10: session_lifetime counts from login and is never extended:
+// a session used constantly, its idle clock renewed at every use, still
+// ends at login + session_lifetime, and no renewed cookie outlasts that.
+func TestLifetimeNotExtendedByUse(t *testing.T) {
+	h := newHarness(t, withOptions("session_lifetime 2h", "session_idle 30m"))
+	h.mustLogin(h.client, "lena", "/")
+	for used := 20 * time.Minute; used < 2*time.Hour; used += 20 * time.Minute {
+		advanceClock(t, 20*time.Minute)
+		resp := h.get("/")
+		h.upstreamSaw(resp)
+		c := findSetCookie(resp, insecureCookieName)
+		if c == nil {
+			t.Fatalf("used %v after login: the idle session was not renewed", used)
+		}
+		left := int((2*time.Hour - used) / time.Second)
+		if want := min(left, 1800); c.MaxAge > want || c.MaxAge < want-2 {
+			t.Errorf("used %v after login: renewed cookie's Max-Age %d, want %d", used, c.MaxAge, want)
 		}
 	}
+	advanceClock(t, 20*time.Minute+time.Second) // login + 2h + 1s, last used 20 min ago
+	if resp := h.get("/"); resp.StatusCode != http.StatusFound {
+		t.Errorf("past session_lifetime, used all along: status %d, want 302", resp.StatusCode)
+	}
 }
 
-// Clause 14: a session sealed by the release before host binding opens on
-// any port, as it did, and is sealed again bound to the host it is used on.
-func TestEarlierSessionsBoundOnFirstUse(t *testing.T) {
-	var old struct {
-		CookieSecret string `json:"cookie_secret"`
-		SealedAt     int64  `json:"sealed_at"`
-		Sessions     []struct {
-			CookieName string `json:"cookie_name"`
-			Username   string
-			Value      string
+// Behaviour 10: session_idle ends a session nobody used for that long;
+// each use keeps it alive.
+func TestIdleEndsUnusedSession(t *testing.T) {
+	h := newHarness(t, withOptions("session_idle 30m"))
+	h.mustLogin(h.client, "ivo", "/")
+	for range 3 { // used every 29 minutes: 87 minutes in all, alive throughout
+		advanceClock(t, 29*time.Minute)
+		h.upstreamSaw(h.get("/"))
+	}
+	advanceClock(t, 30*time.Minute+time.Second)
+	if resp := h.get("/"); resp.StatusCode != http.StatusFound {
+		t.Errorf("unused for 30 minutes: status %d, want 302", resp.StatusCode)
+	}
+}
+
+// Behaviour 10: the cookie is sealed again only once a tenth of
+// session_idle (at most a minute) has passed since it was sealed: requests
+// within that window get no Set-Cookie, the first one after it gets one,
+// with the whole idle time as its Max-Age.
+func TestIdleRenewalWindow(t *testing.T) {
+	for _, c := range []struct {
+		idle   string
+		window time.Duration
+		maxAge int
+	}{
+		{"30m", time.Minute, 1800},    // a tenth would be 3 minutes: capped at one
+		{"5m", 30 * time.Second, 300}, // a tenth
+	} {
+		t.Run(c.idle, func(t *testing.T) {
+			h := newHarness(t, withOptions("session_idle "+c.idle))
+			h.mustLogin(h.client, "wanda", "/")
+			expectRenewal := func(when string, want bool) {
+				t.Helper()
+				resp := h.get("/")
+				h.upstreamSaw(resp)
+				got := findSetCookie(resp, insecureCookieName)
+				switch {
+				case want && got == nil:
+					t.Fatalf("%s: no Set-Cookie, want the session renewed", when)
+				case !want && got != nil:
+					t.Fatalf("%s: Set-Cookie, want none", when)
+				case want && (got.MaxAge > c.maxAge || got.MaxAge < c.maxAge-2):
+					t.Errorf("%s: renewed cookie's Max-Age %d, want %d", when, got.MaxAge, c.maxAge)
+				}
+			}
+			for range 3 {
+				expectRenewal("just after login", false)
+			}
+			advanceClock(t, c.window-10*time.Second)
+			expectRenewal("within the window", false)
+			advanceClock(t, 11*time.Second)
+			expectRenewal("once the window has passed", true)
+			expectRenewal("with the renewed cookie", false)
+			advanceClock(t, c.window+time.Second)
+			expectRenewal("a window later", true)
+		})
+	}
+}
+
+// Behaviour 10: never a seal per request, even when a tenth of
+// session_idle is under a second.
+func TestShortIdleNoSealPerRequest(t *testing.T) {
+	h := newHarness(t, withOptions("session_idle 5s"))
+	h.mustLogin(h.client, "otto", "/")
+	start := time.Now()
+	const requests = 10
+	sealed := 0
+	for range requests {
+		resp := h.get("/")
+		h.upstreamSaw(resp)
+		if findSetCookie(resp, insecureCookieName) != nil {
+			sealed++
 		}
 	}
-	data, err := os.ReadFile("testdata/upgrade/v1_sessions.json")
-	if err != nil || json.Unmarshal(data, &old) != nil || old.Sessions[0].CookieName != insecureCookieName {
-		t.Fatalf("testdata/upgrade/v1_sessions.json: %v", err)
+	// At most one seal per second that passed.
+	if allowed := int(time.Since(start)/time.Second) + 1; sealed > allowed {
+		t.Errorf("%d requests within %v sealed the cookie %d times, want at most %d",
+			requests, time.Since(start), sealed, allowed)
 	}
-	advanceClock(t, time.Until(time.Unix(old.SealedAt+60, 0)))
-	h := newHarness(t)
-	h.load(h.twoSitesOneHost("cookie_secret "+old.CookieSecret, "cookie_secret "+old.CookieSecret))
-	v1 := insecureCookieName + "=" + old.Sessions[0].Value
-	for _, base := range []string{siteURL, site2URL} {
-		if user := h.userAt(http.DefaultClient, base, "Cookie", v1); user != old.Sessions[0].Username {
-			t.Errorf("%s: earlier release's session gave user %q, want %q", base, user, old.Sessions[0].Username)
+}
+
+// Behaviour 10: both durations apply as configured now. Shortening either
+// on a reload shortens the sessions already issued; lengthening
+// session_lifetime does not extend a session beyond its lifetime at login.
+func TestReloadAppliesSessionDurations(t *testing.T) {
+	for _, c := range []struct {
+		name, before, after string
+		wait                time.Duration
+	}{
+		{"session_lifetime shortened", "session_lifetime 24h", "session_lifetime 1h", time.Hour + time.Second},
+		{"session_idle shortened", "session_idle 2h", "session_idle 30m", 30*time.Minute + time.Second},
+		{"session_lifetime lengthened", "session_lifetime 1h", "session_lifetime 24h", time.Hour + time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, withOptions(c.before))
+			h.mustLogin(h.client, "rhea", "/")
+			h.options = strings.Replace(h.options, c.before, c.after, 1)
+			h.load(h.caddyfile())
+			h.upstreamSaw(h.get("/")) // still live right after the reload
+			advanceClock(t, c.wait)
+			if resp := h.get("/"); resp.StatusCode != http.StatusFound {
+				t.Errorf("%v after login, with %s: status %d, want 302", c.wait, c.after, resp.StatusCode)
+			}
+		})
+	}
+}
+
+// A session duration under a second would be truncated to none: a
+// session_idle of 500ms would quietly turn the idle timeout off. Refused,
+// with the line and the option.
+func TestSubSecondSessionDurationsRefused(t *testing.T) {
+	for _, line := range []string{"session_idle 500ms", "session_lifetime 999ms"} {
+		option, _, _ := strings.Cut(line, " ")
+		cfg := "example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t\tclient_secret s\n\t\t" + line + "\n\t}\n}\n"
+		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
+		if err == nil {
+			t.Errorf("%s: adapted without error", line)
+			continue
 		}
-	}
-	resp := h.do(http.DefaultClient, http.MethodGet, siteURL+"/", nil, "Accept", "application/json", "Cookie", v1)
-	reissued := findSetCookie(resp, insecureCookieName)
-	if reissued == nil || reissued.Value == "" {
-		t.Fatal("the earlier release's session was not sealed again")
-	}
-	v2 := insecureCookieName + "=" + reissued.Value
-	if user := h.userAt(http.DefaultClient, siteURL, "Cookie", v2); user != old.Sessions[0].Username {
-		t.Errorf("re-sealed session on its host: user %q", user)
-	}
-	if user := h.userAt(http.DefaultClient, site2URL, "Cookie", v2); user != "" {
-		t.Errorf("re-sealed session on the other port: user %q, want refused", user)
+		for _, want := range []string{option, "at least 1s", "Caddyfile:5"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q lacks %q", line, err, want)
+			}
+		}
 	}
 }

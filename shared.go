@@ -20,6 +20,7 @@ var sharedStates = caddy.NewUsagePool()
 type sharedState struct {
 	usedStates  *expiringSet // states already spent at the callback
 	revocations *revocations // sessions and users logged out
+	refreshes   *refreshes   // token refreshes in flight and their outcomes
 }
 
 func (s *sharedState) Destruct() error {
@@ -66,6 +67,7 @@ func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error
 		return &sharedState{
 			usedStates:  newExpiringSet(),
 			revocations: newRevocations(),
+			refreshes:   newRefreshes(),
 		}, nil
 	})
 	if err != nil {

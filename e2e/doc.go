@@ -17,5 +17,6 @@
 //
 // When a test fails, its screenshot, page HTML and browser log are saved in
 // e2e/artifacts/<TestName>/, and the demo's Caddy log in e2e/artifacts/caddy.log.
-// The demo's ports 8080 and 8081 must be free while the test runs.
+// The demo's ports 8080, 8081 and 2019 (its admin endpoint, serving
+// /metrics) must be free while the test runs.
 package e2e
