@@ -51,8 +51,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
 	if err != nil {
 		countLogin(loginProviderError)
-		h.logger.Error("login failed: Instagram token endpoint", zap.Error(err))
-		return h.refuse(w, r, http.StatusBadGateway, errProvider, pageProviderFailed)
+		return h.tokenFailed(w, r, err, p.redirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 

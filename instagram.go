@@ -35,7 +35,8 @@ type instagramClient struct {
 func newInstagramClient(h *Handler, timeout time.Duration) *instagramClient {
 	return &instagramClient{
 		http: &http.Client{
-			Timeout: timeout,
+			Transport: instagramTransport,
+			Timeout:   timeout,
 			// A redirect would carry the secret or the token elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
@@ -108,6 +109,7 @@ func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI st
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	markReplayable(req) // only before any answer on a reused connection: see transport.go
 	body, err := c.do(req)
 	if err != nil {
 		return identity{}, fmt.Errorf("token request: %w", err)

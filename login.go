@@ -26,6 +26,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
+	h.warnIfLoginWillFail(r)
 	location := h.authorizeLocation(p)
 	if h.marked(r) && !hasQueryKey(h.cfg.authorizeBase, "force_reauth") {
 		location += forceReauthParam

@@ -132,6 +132,9 @@ type Handler struct {
 	sharedKey string
 	events    eventEmitter
 	logger    *zap.Logger
+	// warned holds a bit per login trap already logged (loginwarnings.go).
+	// Not an atomic type: the Handler is copied by value before Provision.
+	warned uint32
 }
 
 // CaddyModule returns the Caddy module information.
