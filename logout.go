@@ -8,23 +8,30 @@ import (
 
 // serveLogout ends the session: the cookie is cleared and its session is
 // revoked on every instance sharing the storage, so that a copy of the
-// cookie kept elsewhere is refused too. With ?all=1 every session of the
-// user ends, on every device.
+// cookie kept elsewhere is refused too; with ?all=1 every session of the
+// user ends, on every device. The browser is marked, so that its next
+// login re-authenticates at Instagram, and sent to logout_redirect.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	if s, ok := h.openSession(r); ok {
 		if logoutAll(r) {
 			// Also the sessions made within this very second: login times
 			// are in whole seconds, and ending one too many is the safe side.
 			t := now().Unix() + 1
-			h.shared.revokeUser(s.userID, t, t+h.cfg.sessionLifetime)
+			if h.shared.revokeUser(s.userID, t, t+h.cfg.sessionLifetime) {
+				countRevocation(revokedLogoutAll)
+				h.emitRevoked(s.userID, s.username, revokedLogoutAll)
+			}
 		}
 		h.shared.revokeSession(s.id, s.expires)
+		countRevocation(revokedLogout)
+		h.emitLogout(s.userID, s.username)
 		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username),
 			zap.Bool("all_sessions", logoutAll(r)))
 	}
 	h.clearCookie(w, h.cfg.cookieNames.session)
 	h.clearLegacyCookie(w)
-	return redirect(w, "/")
+	h.markForReauth(w)
+	return redirect(w, h.LogoutRedirect)
 }
 
 // logoutAll reports whether the logout asks for every session of the user

@@ -55,7 +55,7 @@ func (h *Handler) serveDeauthorize(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return h.refuseSignedRequest(w, r, "deauthorize", status, err)
 	}
-	h.endSessionsFor(req, "deauthorize")
+	h.endSessionsFor(req, revokedDeauthorize)
 	return writeMetaJSON(w, http.StatusOK, map[string]any{"success": true})
 }
 
@@ -78,7 +78,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
 	}
-	h.endSessionsFor(req, "data_deletion")
+	h.endSessionsFor(req, revokedDataDeletion)
 	code := h.confirmationCode(req.userID, now().Unix())
 	return writeMetaJSON(w, http.StatusOK, map[string]string{
 		"url":               statusURL + "?code=" + code,
@@ -90,11 +90,15 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 // request was issued, or in that same second: login times are whole
 // seconds, and ending one too many is the safe side. A replay changes
 // nothing and is not news.
-func (h *Handler) endSessionsFor(req signedRequest, source string) {
+func (h *Handler) endSessionsFor(req signedRequest, source revocationSource) {
 	notBefore := req.issuedAt + 1
 	news := h.shared.revokeUser(req.userID, notBefore, notBefore+h.cfg.sessionLifetime)
-	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", source),
-		zap.String("user_id", req.userID), zap.Time("sessions_before", time.Unix(req.issuedAt, 0)),
+	if news {
+		countRevocation(source)
+		h.emitRevoked(req.userID, "", source)
+	}
+	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", revocationSources[source]),
+		zap.String("user_id", req.userID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
 		zap.Bool("news", news))
 }
 

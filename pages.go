@@ -47,7 +47,7 @@ var (
 	}
 	pageBadState = page{
 		Title:   "Login expired",
-		Message: "This login link is invalid, expired or was already used. Please start again.",
+		Message: "This login link is invalid, expired or was already used, or your browser blocked this site's cookies, which the login needs. Please allow cookies for this site and start again.",
 	}
 	pageNotAllowed = page{
 		Title:   "Access denied",
@@ -57,11 +57,22 @@ var (
 		Title:   "Instagram is not answering",
 		Message: "Instagram could not complete the login right now. Please try again in a moment.",
 	}
+	pageMisconfigured = page{
+		Title:   "Instagram login is misconfigured",
+		Message: "This site's Instagram login is misconfigured, so Instagram refused it. It is not your doing: the site's owner will find the reason in Caddy's log.",
+	}
+	pageCodeSpent = page{
+		Title:   "Login already used",
+		Message: "This Instagram login was already used or has expired. Please start again.",
+	}
 	pageBadCallback = page{
 		Title:   "Login failed",
 		Message: "The answer from Instagram was incomplete. Please start again.",
 	}
 )
+
+// write makes a page a built-in answer of refuse.
+func (p page) write(w http.ResponseWriter, status int) { _ = writePage(w, status, p) }
 
 // writePage sends p with the given status. Pages are never cached and
 // never framed. A failed write means the client left: nothing to report.

@@ -1,11 +1,15 @@
 package instagramauth
 
 import (
+	"errors"
+	"io"
 	"net/http"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
-// The handler's own responses that are not pages: redirects and the 401
-// of API calls.
+// The handler's own responses that are not pages: redirects, the 401 of
+// API calls, and refuse, which every error answer goes through.
 
 // redirect sends the browser to location with a 302 that no cache keeps.
 func redirect(w http.ResponseWriter, location string) error {
@@ -15,14 +19,47 @@ func redirect(w http.ResponseWriter, location string) error {
 	return nil
 }
 
-// unauthorized answers an API call without a session: 401, a short JSON
-// body, no redirect, and the request body left unread.
-func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) error {
+// answer is a built-in error answer: a page, or the JSON of API calls.
+type answer interface {
+	write(w http.ResponseWriter, status int)
+}
+
+// refuse answers with an error status (401, 403, 429, 502, 503). When the
+// site's handle_errors routes take the error, it is returned as a Caddy
+// error, as caddyauth does, so that {err.status_code} and {err.message}
+// work there and the site renders its own page; otherwise the built-in
+// answer is written. err's message is what handle_errors shows and Caddy
+// logs: a fixed text, never a secret, token, code, cookie or anything the
+// client sent. Headers set before (Set-Cookie, Retry-After) go out either
+// way.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error, builtin answer) error {
+	if routes := errorRoutesOf(r); len(routes) > 0 && siteTakes(routes, r, status, err) {
+		return caddyhttp.Error(status, err)
+	}
+	builtin.write(w, status)
+	return nil
+}
+
+var errLoginRequired = errors.New("an Instagram login is required")
+
+// jsonAnswer is a fixed JSON body.
+type jsonAnswer string
+
+// answerUnauthorized is the 401 body of API calls.
+const answerUnauthorized jsonAnswer = `{"error":"unauthorized","message":"an Instagram login is required"}` + "\n"
+
+func (a jsonAnswer) write(w http.ResponseWriter, status int) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte(`{"error":"unauthorized","message":"an Instagram login is required"}` + "\n"))
-	return nil
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, string(a))
+}
+
+// unauthorized answers a request without a session that is no page load:
+// 401, a short JSON body a script can read, no redirect, and the request
+// body left unread.
+func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) error {
+	return h.refuse(w, r, http.StatusUnauthorized, errLoginRequired, answerUnauthorized)
 }

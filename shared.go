@@ -22,6 +22,7 @@ var sharedStates = caddy.NewUsagePool()
 type sharedState struct {
 	usedStates   *expiringSet    // states already spent at the callback
 	revocations  *revocations    // sessions and users logged out
+	refreshes    *refreshes      // token refreshes in flight and their outcomes
 	sync         *revocationSync // nil without storage (benchmarks, unit tests)
 	metaRefusals logEvery        // refused Meta callbacks: logged once a minute
 }
@@ -120,7 +121,7 @@ func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error
 // timeout: a storage that is down must not keep Caddy from starting),
 // so a restarted instance refuses logged-out cookies at once.
 func newSharedState(prefix string, user *storageUser) *sharedState {
-	s := &sharedState{usedStates: newExpiringSet(), revocations: newRevocations()}
+	s := &sharedState{usedStates: newExpiringSet(), revocations: newRevocations(), refreshes: newRefreshes()}
 	if user == nil {
 		return s
 	}

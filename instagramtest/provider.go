@@ -1,8 +1,27 @@
 // Package instagramtest is a fake Instagram OAuth provider (Instagram API with
 // Instagram Login) for tests, benchmarks and the offline demo. It speaks real
 // HTTP and is deliberately strict where Instagram is strict (single-use codes,
-// byte-identical redirect_uri, appsecret_proof), so that a client which works
-// against it has a fair chance of working against Instagram.
+// byte-identical redirect_uri, appsecret_proof, a refresh only for a
+// long-lived token a day old), so that a client which works against it has a
+// fair chance of working against Instagram.
+//
+// Besides the OAuth endpoints it plays the rest of what a site meets:
+//   - Instagram's own login session in the browser, which the consent page
+//     offers to continue ("Continue as alice") unless the authorize URL has
+//     force_reauth=true;
+//   - Meta's deauthorize and data deletion calls with signed requests
+//     (SignedRequest, SendDeauthorize, SendDataDeletion), from a
+//     /settings/apps page where a user removes the app (RemoveApp,
+//     RequestDataDeletion);
+//   - a clock to share with the code under test (SetClock) and shorter
+//     lifetimes (SetLongLifetime), to reach expiry without waiting;
+//   - faults: slow or broken answers (SetTokenFault, SetUserinfoFail,
+//     SetExchangeFail, SetRefreshFail) and a server whose idle keep-alive
+//     connections fail the next POST (StartClosingIdle).
+//
+// Error answers carry Instagram's wording where it is known (MsgCodeUsed and
+// the other Msg constants), so that a client's tests can check it recognises
+// them.
 //
 // It must never import the plugin's root package: that package's tests import
 // this one.
@@ -51,10 +70,11 @@ const (
 	maxForm   = 64 << 10
 )
 
-// Provider is the fake Instagram: an http.Handler serving the authorize,
-// token, /me, long-lived exchange and refresh endpoints at the paths
-// Instagram uses, all relative to the handler's root. The setters may be
-// called from any goroutine while requests are being served.
+// Provider is the fake Instagram: an http.Handler serving the authorize
+// (consent) page, the token, /me, long-lived exchange and refresh endpoints
+// at the paths Instagram uses, and the mock's /settings/apps page, all
+// relative to the handler's root. The setters may be called from any
+// goroutine while requests are being served.
 type Provider struct {
 	clientID     string
 	clientSecret string

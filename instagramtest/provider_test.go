@@ -584,7 +584,7 @@ func TestUserinfoFail(t *testing.T) {
 func TestCountersStartAtZero(t *testing.T) {
 	s := Start(t, testClient, testSecret)
 	login(t, s, "alice")
-	if s.TokenRequests()+s.UserinfoRequests()+s.ExchangeRequests() != 0 {
+	if s.TokenRequests()+s.UserinfoRequests()+s.ExchangeRequests()+s.RefreshRequests() != 0 {
 		t.Fatal("consent alone counted a request")
 	}
 }
