@@ -128,3 +128,43 @@ func (h *harness) apiStatusWith(c *http.Client) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
 }
+
+// Behaviours 25 and 26 for what ends sessions from elsewhere: logout
+// everywhere and Meta's callbacks are counted by source and reach the
+// events app as instagram_session_revoked; a replay is neither.
+func TestRevocationsCountedAndEmitted(t *testing.T) {
+	h := newHarness(t)
+	h.ig.SetClock(now)
+	withEventRecorder(h)
+	h.mustLogin(h.client, "zoe", "/")
+	takeEvents()
+	zoe := instagramtest.UserID("zoe")
+	revoked := func(source, username string) recordedEvent {
+		return recordedEvent{name: eventRevoked, data: map[string]any{"user_id": zoe, "username": username, "source": source}}
+	}
+	step := func(name string, want map[string]float64, events []recordedEvent, act func()) {
+		t.Helper()
+		before := scrape(t)
+		act()
+		movedBy(t, name, before, scrape(t), want)
+		checkEvents(t, name, takeEvents(), events, nil)
+	}
+	step("logout everywhere", map[string]float64{revocationsSeries("logout"): 1, revocationsSeries("logout_all"): 1},
+		[]recordedEvent{revoked("logout_all", "zoe"), {name: eventLogout, data: map[string]any{"user_id": zoe, "username": "zoe"}}},
+		func() { h.get(defaultLogoutPath + "?all=1") })
+
+	deauthorize := form(instagramtest.SignedRequest(testSecret, zoe, now().Add(5*time.Second)))
+	post := func(path, body string) {
+		resp := h.do(http.DefaultClient, http.MethodPost, siteURL+path, strings.NewReader(body),
+			"Content-Type", "application/x-www-form-urlencoded")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d", path, resp.StatusCode)
+		}
+	}
+	step("deauthorize", map[string]float64{revocationsSeries("deauthorize"): 1}, []recordedEvent{revoked("deauthorize", "")},
+		func() { post(defaultDeauthorizePath, deauthorize) })
+	step("deauthorize replayed", nil, nil, func() { post(defaultDeauthorizePath, deauthorize) })
+	deletion := form(instagramtest.SignedRequest(testSecret, zoe, now().Add(10*time.Second)))
+	step("data deletion", map[string]float64{revocationsSeries("data_deletion"): 1}, []recordedEvent{revoked("data_deletion", "")},
+		func() { post(defaultDataDeletionPath, deletion) })
+}
