@@ -329,12 +329,24 @@ http://127.0.0.1:$p_e {
 }
 EOF
 if ((CLUSTER)); then
+	# A day of logouts, spread over the day's 144 ten-minute folders as the
+	# instances would have written them: every 5 s (e) lists the newest one
+	# or two, every 5 minutes all of them.
 	app=$(printf 'bench-app\0_instagram_auth' | sha256sum | cut -c1-16)
 	t=$(date +%s)
-	revoked=$work/shared/instagram_auth/$app/revoked/$((t - t % 600))
-	mkdir -p "$revoked"
-	(cd "$revoked" && od -An -tx1 -v -N $((10000 * 16)) /dev/urandom | tr -d ' \n' | fold -w 32 |
-		while read -r id; do : >"s-$((t + 86400))-$id"; done)
+	revoked=$work/shared/instagram_auth/$app/revoked
+	for ((i = 0; i < 144; i++)); do
+		mkdir -p "$revoked/$((t - t % 600 - i * 600))"
+	done
+	{ od -An -tx1 -v -N $((10000 * 16)) /dev/urandom | tr -d ' \n' | fold -w 32 && echo; } | {
+		i=0
+		while read -r id; do
+			if [[ -n $id ]]; then
+				: >"$revoked/$((t - t % 600 - i % 144 * 600))/s-$((t + 86400))-$id"
+				i=$((i + 1))
+			fi
+		done
+	}
 	[[ $(find "$revoked" -type f | wc -l) == 10000 ]] || die "could not write the 10,000 revocations of (e)"
 fi
 cat >"$work/mock.Caddyfile" <<EOF
