@@ -21,28 +21,37 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)
-		h.logger.Info("login refused at Instagram", zap.String("oauth_error", clip(reason, 64)),
-			zap.String("error_reason", clip(q.Get("error_reason"), 64)))
+		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
+			zap.String("oauth_error", clip(reason, 64)), zap.String("error_reason", clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
 		denied.Detail = clip(q.Get("error_description"), 300)
 		return writePage(w, http.StatusForbidden, denied)
 	}
 
 	p, ok := h.pendingFor(r, state)
-	if !ok || !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
-		h.logger.Warn("callback refused: missing, expired, forged or used state",
-			zap.String("client_ip", clientIP(r)))
-		return writePage(w, http.StatusForbidden, pageBadState)
+	if !ok || h.shared.usedStates.has([]byte(state)) {
+		return h.refuseBadState(w, r)
+	}
+	code := trimCodeFragment(q.Get("code"))
+	if code != "" {
+		// Throttled after the state check, before the state is spent: a
+		// refused callback stays good (Instagram's code too) for a retry
+		// once Retry-After has passed.
+		if status, retry := h.shared.throttle.admit(clientKey(clientIP(r)), h.cfg.rateLimit, now()); status != 0 {
+			return h.refuseLogin(w, r, status, retry)
+		}
+		defer h.shared.throttle.leave()
+	}
+	if !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+		return h.refuseBadState(w, r) // spent by a callback running at the same moment
 	}
 	h.clearCookie(w, h.pendingCookieName(state))
-
-	code := trimCodeFragment(q.Get("code"))
 	if code == "" {
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
 	}
 	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
 	if err != nil {
-		h.logger.Error("login failed: Instagram token endpoint", zap.Error(err))
+		h.logSampled(&h.shared.callbackLogs.providerFailed, zap.ErrorLevel, "login failed: Instagram token endpoint", zap.Error(err))
 		return writePage(w, http.StatusBadGateway, pageProviderFailed)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
@@ -55,6 +64,14 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.issueSession(w, &s)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
 	return redirect(w, safeReturnPath(p.returnTo))
+}
+
+// refuseBadState answers a callback whose state is missing, expired, forged
+// or used.
+func (h *Handler) refuseBadState(w http.ResponseWriter, r *http.Request) error {
+	h.logSampled(&h.shared.callbackLogs.badState, zap.WarnLevel, "callback refused: missing, expired, forged or used state",
+		zap.String("client_ip", clientIP(r)))
+	return writePage(w, http.StatusForbidden, pageBadState)
 }
 
 // trimCodeFragment drops the "#_" Instagram appends to the code, should a

@@ -57,6 +57,14 @@ var (
 		Title:   "Instagram is not answering",
 		Message: "Instagram could not complete the login right now. Please try again in a moment.",
 	}
+	pageTooManyLogins = page{
+		Title:   "Too many logins",
+		Message: "Too many logins were started from your network in the last minutes.",
+	}
+	pageLoginsBusy = page{
+		Title:   "Too many logins at once",
+		Message: "Too many logins are in progress right now.",
+	}
 	pageBadCallback = page{
 		Title:   "Login failed",
 		Message: "The answer from Instagram was incomplete. Please start again.",

@@ -18,8 +18,10 @@ var sharedStates = caddy.NewUsagePool()
 // it. Handlers of other apps never see it: their sessions and revocations
 // are none of its business.
 type sharedState struct {
-	usedStates  *expiringSet // states already spent at the callback
-	revocations *revocations // sessions and users logged out
+	usedStates   *expiringSet  // states already spent at the callback
+	revocations  *revocations  // sessions and users logged out
+	throttle     loginThrottle // token requests per client and in flight (ratelimit.go)
+	callbackLogs callbackLogs  // the sampled lines of refused callbacks (sampledlog.go)
 }
 
 func (s *sharedState) Destruct() error {
