@@ -71,14 +71,17 @@ var (
 	}
 )
 
-// writePage sends p with the given status. Pages are never cached and
-// never framed. A failed write means the client left: nothing to report.
+// writePage sends p with the given status. Pages are never cached, never
+// framed and never a referrer. A failed write means the client left: nothing to report.
 func writePage(w http.ResponseWriter, status int, p page) error {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	// A page at the callback has the code and state in its URL: a link
+	// followed from it must not carry them on as Referer.
+	hdr.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, p)
 	return nil
