@@ -15,6 +15,7 @@ import (
 type identityHeaders struct {
 	userID, username, token string   // canonical names; token "" when off
 	strip                   []string // lower-case names, "_" spelled "-"
+	shortest                int      // length of the shortest of strip
 }
 
 func newIdentityHeaders(userID, username, token string) identityHeaders {
@@ -32,6 +33,10 @@ func newIdentityHeaders(userID, username, token string) identityHeaders {
 		if name != optionOff && !slices.Contains(ih.strip, foldName(name)) {
 			ih.strip = append(ih.strip, foldName(name))
 		}
+	}
+	ih.shortest = len(ih.strip[0])
+	for _, s := range ih.strip {
+		ih.shortest = min(ih.shortest, len(s))
 	}
 	return ih
 }
@@ -73,9 +78,8 @@ func sameFolded(name, folded string) bool {
 // the client sent them; and from the tokens of its Connection header, which
 // would make a proxy drop, as hop-by-hop, the headers the plugin sets.
 func (ih *identityHeaders) stripFrom(r *http.Request) {
-	ih.removeFrom(r.Header)
-	if _, ok := r.Header["Connection"]; ok {
-		ih.removeFromConnection(r.Header)
+	if connection := ih.removeFrom(r.Header); connection != nil {
+		ih.removeFromConnection(r.Header, connection)
 	}
 	if r.Trailer != nil {
 		ih.removeFrom(r.Trailer)
@@ -106,8 +110,7 @@ func (g *trailerGuard) Read(p []byte) (int, error) {
 // removeFromConnection deletes the identity names, in every spelling,
 // from the tokens of the Connection header, keeping the others (such as
 // keep-alive or Upgrade) in order. A line is copied only when it names one.
-func (ih *identityHeaders) removeFromConnection(hdr http.Header) {
-	lines := hdr["Connection"]
+func (ih *identityHeaders) removeFromConnection(hdr http.Header, lines []string) {
 	var kept []string
 	changed := false
 	for i, line := range lines {
@@ -141,6 +144,9 @@ func nextToken(line string) (token, rest string) {
 }
 
 func (ih *identityHeaders) namesAnyIn(line string) bool {
+	if len(line) < ih.shortest {
+		return false // "keep-alive", "close", "Upgrade": the usual lines
+	}
 	for token := ""; line != ""; {
 		if token, line = nextToken(line); ih.isIdentityName(token) {
 			return true
@@ -173,13 +179,18 @@ func (ih *identityHeaders) isIdentityName(name string) bool {
 	return false
 }
 
-// removeFrom deletes every client copy of the identity headers.
-func (ih *identityHeaders) removeFrom(hdr http.Header) {
-	for name := range hdr {
+// removeFrom deletes every client copy of the identity headers, and
+// returns the Connection lines of hdr, found on the way so that the usual
+// request pays no lookup of its own for them.
+func (ih *identityHeaders) removeFrom(hdr http.Header) (connection []string) {
+	for name, values := range hdr {
 		if ih.isIdentityName(name) {
 			delete(hdr, name)
+		} else if name == "Connection" {
+			connection = values
 		}
 	}
+	return connection
 }
 
 // set puts the session's identity on the request, using one backing array
