@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"regexp"
 	"strings"
 
@@ -20,10 +19,6 @@ func init() {
 	// route, respond, reverse_proxy and file_server all run after it.
 	httpcaddyfile.RegisterDirectiveOrder("instagram_auth", httpcaddyfile.Before, "basic_auth")
 }
-
-// callbacksState is the adapter's per-site record of callback paths
-// already taken by an instagram_auth directive, and the line of each.
-const callbacksState = "instagram_auth.callbacks"
 
 // parseCaddyfile sets up the handler from Caddyfile tokens. The
 // directive's matcher does not wrap the route: it becomes the handler's
@@ -47,74 +42,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
 		return nil, err
 	}
-	if err := claimCallback(h, handler, line); err != nil {
+	if err := claimOwnPaths(h, handler, line); err != nil {
 		return nil, err
 	}
 	if matcherSet != nil {
 		handler.ProtectRaw = caddyhttp.RawMatcherSets{matcherSet}
 	}
 	return h.NewRoute(nil, handler), nil
-}
-
-// nested tells a directive inside a block (handle, route, ...) from one at
-// the top level of the site: Caddy hands top-level directives one map as
-// both State and BlockState, and nested ones a copy as BlockState.
-func nested(h httpcaddyfile.Helper) bool {
-	const probe = "instagram_auth.nesting_probe"
-	h.BlockState[probe] = true
-	_, top := h.State[probe]
-	delete(h.BlockState, probe)
-	delete(h.State, probe)
-	return !top
-}
-
-// claimCallback refuses a second directive of the site with the same
-// callback path: the first would serve every callback, judging the second's
-// users by its own allow_users.
-func claimCallback(h httpcaddyfile.Helper, handler *Handler, line int) error {
-	site, ok := siteKey(h)
-	if !ok {
-		return nil
-	}
-	path := pathOf(handler.RedirectURI)
-	if handler.RedirectURI == "" {
-		path = defaultRedirectPath
-	}
-	key := callbacksState + " " + site
-	taken, _ := h.State[key].(map[string]int)
-	if taken == nil {
-		taken = map[string]int{}
-		h.State[key] = taken
-	}
-	if first, dup := taken[path]; dup {
-		return fmt.Errorf("redirect_uri: the callback path %s is already served by the instagram_auth directive at line %d: "+
-			"give this one its own redirect_uri, at %s:%d", path, first, h.File(), line)
-	}
-	taken[path] = line
-	return nil
-}
-
-// siteKey names the site block a directive is in: the adapter's State is
-// shared by every site of the Caddyfile, and Caddy offers no public way to
-// tell them apart, so the block's keys (its addresses, where they are
-// written) are read with reflection, read-only. Should a later Caddy lay
-// the Helper out otherwise, the check is skipped rather than ever failing
-// a good config.
-func siteKey(h httpcaddyfile.Helper) (string, bool) {
-	keys := reflect.ValueOf(h).FieldByName("parentBlock").FieldByName("Keys")
-	if !keys.IsValid() || keys.Kind() != reflect.Slice || keys.Len() == 0 {
-		return "", false
-	}
-	var b strings.Builder
-	for i := 0; i < keys.Len(); i++ {
-		tok := keys.Index(i)
-		file, line, text := tok.FieldByName("File"), tok.FieldByName("Line"), tok.FieldByName("Text")
-		if file.Kind() != reflect.String || line.Kind() != reflect.Int || text.Kind() != reflect.String {
-			return "", false
-		}
-		fmt.Fprintf(&b, "%s:%d:%s ", file.String(), line.Int(), text.String())
-	}
-	return b.String(), true
 }
 
 // UnmarshalCaddyfile parses the directive:
@@ -224,7 +158,7 @@ func (h *Handler) parseOption(d *caddyfile.Dispenser, option string) error {
 	case durationOptions[option]:
 		return h.parseDurationOption(d, option, args)
 	case oneOptions[option]:
-		if len(args) == 0 {
+		if len(args) == 0 || (len(args) == 1 && args[0] == "") {
 			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
 		}
 		if len(args) != 1 {

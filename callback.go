@@ -13,7 +13,15 @@ import (
 	"go.uber.org/zap"
 )
 
-var errCallbackMethod = errors.New("the callback takes GET only")
+// The messages of the callback's refusals, for handle_errors and Caddy's
+// log: fixed texts, nothing the client or Instagram sent.
+var (
+	errCallbackMethod = errors.New("the callback takes GET only")
+	errDenied         = errors.New("the Instagram login was cancelled or refused")
+	errBadState       = errors.New("the login link is invalid, expired or was already used")
+	errProvider       = errors.New("Instagram could not complete the login")
+	errNotAllowed     = errors.New("this Instagram account is not allowed")
+)
 
 // serveCallback finishes a login. The state is checked before anything is
 // done with the code, and is good for one callback only.
@@ -21,16 +29,17 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)
+		countLogin(loginDenied)
 		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
 			zap.String("oauth_error", clip(reason, 64)), zap.String("error_reason", clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
 		denied.Detail = clip(q.Get("error_description"), 300)
-		return writePage(w, http.StatusForbidden, denied)
+		return h.refuse(w, r, http.StatusForbidden, errDenied, denied)
 	}
 
 	p, ok := h.pendingFor(r, state)
 	if !ok || h.shared.usedStates.has([]byte(state)) {
-		return h.refuseBadState(w, r)
+		return h.refuseState(w, r)
 	}
 	code := trimCodeFragment(q.Get("code"))
 	if code != "" {
@@ -43,35 +52,46 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		defer h.shared.throttle.leave()
 	}
 	if !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
-		return h.refuseBadState(w, r) // spent by a callback running at the same moment
+		return h.refuseState(w, r) // spent by a callback running at the same moment
 	}
 	h.clearCookie(w, h.pendingCookieName(state))
-	if code == "" {
+	if code == "" { // Instagram sent the browser back with neither a code nor an error
+		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
 	}
 	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
 	if err != nil {
-		h.logSampled(&h.shared.callbackLogs.providerFailed, zap.ErrorLevel, "login failed: Instagram token endpoint", zap.Error(err))
-		return writePage(w, http.StatusBadGateway, pageProviderFailed)
+		countLogin(loginProviderError)
+		return h.tokenFailed(w, r, err, p.redirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 
 	if !h.allows(id.userID, id.username) {
+		countLogin(loginNotAllowed)
 		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.userID), zap.String("username", id.username))
-		return writePage(w, http.StatusForbidden, pageNotAllowed)
+		return h.refuse(w, r, http.StatusForbidden, errNotAllowed, pageNotAllowed)
 	}
 	s := h.newSession(id, r)
 	h.issueSession(w, &s)
+	countLogin(loginSuccess)
+	h.emitLogin(id.userID, id.username)
+	h.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
 	return redirect(w, safeReturnPath(p.returnTo))
 }
 
-// refuseBadState answers a callback whose state is missing, expired, forged
-// or used.
-func (h *Handler) refuseBadState(w http.ResponseWriter, r *http.Request) error {
+// refuseState answers a callback whose state is missing, expired, forged
+// or used. With a session it is a reload of the callback page or a double
+// click, and the user goes on to the site; nothing is done with the code
+// either way.
+func (h *Handler) refuseState(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := h.currentSession(r); ok {
+		return redirect(w, "/")
+	}
+	countLogin(loginBadState)
 	h.logSampled(&h.shared.callbackLogs.badState, zap.WarnLevel, "callback refused: missing, expired, forged or used state",
 		zap.String("client_ip", clientIP(r)))
-	return writePage(w, http.StatusForbidden, pageBadState)
+	return h.refuse(w, r, http.StatusForbidden, errBadState, pageBadState)
 }
 
 // trimCodeFragment drops the "#_" Instagram appends to the code, should a

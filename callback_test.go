@@ -102,10 +102,16 @@ func TestStateGuardsTheCallback(t *testing.T) {
 	if status := callback("code="+url.QueryEscape(code+"#_")+"&state="+state, h.client); status != http.StatusFound {
 		t.Fatalf("good callback with #_: status %d, want 302", status)
 	}
-	// Replayed with the state cookie put back: refused, no token request.
-	setCookie(h.client, cookieName, stateValue)
-	if status := callback("code="+code+"&state="+state, h.client); status != http.StatusForbidden {
+	// Replayed with the state cookie put back: refused, no token request;
+	// with the session the login made, sent on to the site (behaviour 19).
+	replayer := newBrowser(t)
+	setCookie(replayer, cookieName, stateValue)
+	if status := callback("code="+code+"&state="+state, replayer); status != http.StatusForbidden {
 		t.Errorf("replayed state: status %d, want 403", status)
+	}
+	setCookie(h.client, cookieName, stateValue)
+	if status := callback("code="+code+"&state="+state, h.client); status != http.StatusFound {
+		t.Errorf("replayed state with the session: status %d, want 302", status)
 	}
 	if n := h.ig.TokenRequests(); n != 1 {
 		t.Errorf("%d token requests, want exactly 1", n)
@@ -169,5 +175,33 @@ func TestOptionalCallsMayFail(t *testing.T) {
 	}
 	if e.Header.Get("X-Instagram-Access-Token") == "" {
 		t.Error("the short token was not kept")
+	}
+}
+
+// Behaviour 19: a reloaded or double-clicked callback, with the session it
+// made, goes on to the site; no code is spent on it. Without a session,
+// the same callback is refused.
+func TestCallbackReloadWithSession(t *testing.T) {
+	h := newHarness(t)
+	cb := stripFragment(h.consent(h.client, h.startLogin(h.client, "/deep/page"), "reload", true))
+	if resp := h.do(h.client, http.MethodGet, cb, nil, "Accept", "text/html"); resp.StatusCode != http.StatusFound {
+		t.Fatalf("callback: status %d", resp.StatusCode)
+	}
+	tokens := h.ig.TokenRequests()
+	forged := siteURL + defaultRedirectPath + "?code=attacker-code&state=" + strings.Repeat("A", 43)
+	for _, u := range []string{cb, cb, siteURL + defaultRedirectPath, forged} {
+		resp := h.do(h.client, http.MethodGet, u, nil, "Accept", "text/html")
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/" {
+			t.Errorf("callback %s again with a session: %d to %q, want 302 to /", u, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if n := h.ig.TokenRequests() - tokens; n != 0 {
+		t.Errorf("%d token requests for callbacks without a state", n)
+	}
+	if e := h.upstreamSaw(h.get("/")); e.Header.Get("X-Instagram-Username") != "reload" {
+		t.Errorf("after the reloads the session is %q's", e.Header.Get("X-Instagram-Username"))
+	}
+	if resp := h.do(newBrowser(t), http.MethodGet, cb, nil, "Accept", "text/html"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the used callback without a session: status %d, want 403", resp.StatusCode)
 	}
 }

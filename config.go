@@ -46,6 +46,7 @@ type runtimeConfig struct {
 	sessionLifetime int64  // seconds
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
+	tokenRefresh    bool   // token_refresh is not off
 	cookieNames     cookieNames
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
@@ -174,7 +175,8 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		authorizeBase:   authorizeBase(h.AuthorizeURL, h.ClientID, strings.Join(h.Scope, ",")),
 		sessionLifetime: lifetime,
 		sessionIdle:     idle,
-		renewAfter:      min(idle/10, 60),
+		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
+		tokenRefresh:    h.TokenRefreshURL != optionOff,
 		cookieNames:     newCookieNames(h.CookieName, nameGiven),
 		hostBound:       h.CookieDomain == "",
 	}
@@ -235,9 +237,9 @@ func (h *Handler) validate() optionErrors {
 	for _, s := range h.CookieSecret {
 		check("cookie_secret", checkCookieSecret(s))
 	}
-	check("session_lifetime", checkPositive(h.SessionLifetime))
+	check("session_lifetime", checkSessionDuration(h.SessionLifetime))
 	if h.SessionIdle != 0 {
-		check("session_idle", checkPositive(h.SessionIdle))
+		check("session_idle", checkSessionDuration(h.SessionIdle))
 	}
 	check("timeout", checkPositive(h.Timeout))
 	check("logout_redirect", checkLogoutRedirect(h.LogoutRedirect))

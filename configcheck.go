@@ -92,9 +92,23 @@ var retiredScopes = map[string]string{
 	"instagram_graph_user_media":   "instagram_business_basic",
 }
 
+// facebookLoginScopes are the Instagram permissions of Facebook Login
+// (the Instagram Graph API reached through a Facebook Page), which
+// Instagram Login refuses.
+var facebookLoginScopes = map[string]string{
+	"instagram_basic":           "instagram_business_basic",
+	"instagram_manage_messages": "instagram_business_manage_messages",
+	"instagram_manage_comments": "instagram_business_manage_comments",
+	"instagram_content_publish": "instagram_business_content_publish",
+	"instagram_manage_insights": "instagram_business_manage_insights",
+}
+
 func checkScope(s string) error {
 	if replacement, retired := retiredScopes[s]; retired {
 		return fmt.Errorf("%q is a retired Instagram scope: write %s", s, replacement)
+	}
+	if replacement, ok := facebookLoginScopes[s]; ok {
+		return fmt.Errorf("%q is a Facebook Login permission, which Instagram Login refuses: write %s", s, replacement)
 	}
 	if s == "" || strings.ContainsAny(s, ", ") {
 		return fmt.Errorf("%q is not one scope: give scopes as separate arguments", s)
@@ -105,6 +119,19 @@ func checkScope(s string) error {
 func checkPositive(d caddy.Duration) error {
 	if d <= 0 {
 		return errors.New("must be positive")
+	}
+	return nil
+}
+
+// checkSessionDuration accepts a session duration of a second or more:
+// sessions count in whole seconds, so less would be truncated to nothing
+// (a session_idle of 500ms would turn the idle timeout off).
+func checkSessionDuration(d caddy.Duration) error {
+	if err := checkPositive(d); err != nil {
+		return err
+	}
+	if time.Duration(d) < time.Second {
+		return errors.New("must be at least 1s: sessions count in whole seconds")
 	}
 	return nil
 }

@@ -3,22 +3,28 @@ package instagramauth
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 // ServeHTTP reads as the flow: strip the client's identity headers, serve
-// the handler's own paths, pass a request with a session on with its
-// identity, and send everyone else to Instagram (page loads) or away (401).
+// the handler's own paths, let allowed CORS preflights by, pass a request
+// with a session on with its identity, and send everyone else to Instagram
+// (page loads) or away (401).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	h.headers.stripFrom(r)
 
 	if route, u := h.ownRoute(r); route != notOwn {
 		return h.serveOwn(w, r, route, u)
 	}
+	if h.AllowPreflight && isPreflight(r) {
+		countRequest(outcomePreflight)
+		h.dropOwnCookies(r)
+		return next.ServeHTTP(w, r)
+	}
 	if s, ok := h.currentSession(r); ok {
+		countRequest(outcomeAuthenticated)
 		h.renewIfDue(w, r, &s)
 		h.passIdentity(r, &s)
 		return next.ServeHTTP(w, r)
@@ -26,12 +32,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if protected, err := h.protects(r); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	} else if !protected {
+		countRequest(outcomePassed)
 		h.dropOwnCookies(r)
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
 		return h.startLogin(w, r)
 	}
+	countRequest(outcomeUnauthorized)
 	return h.unauthorized(w, r)
 }
 
@@ -42,6 +50,7 @@ const (
 	notOwn ownRoute = iota
 	callbackRoute
 	logoutRoute
+	whoamiRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -63,6 +72,8 @@ func (h *Handler) routeOf(path string) ownRoute {
 		return callbackRoute
 	case h.LogoutPath:
 		return logoutRoute
+	case h.WhoamiPath:
+		return whoamiRoute
 	}
 	return notOwn
 }
@@ -80,6 +91,8 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 	switch route {
 	case logoutRoute:
 		return h.serveLogout(w, r)
+	case whoamiRoute:
+		return h.serveWhoami(w, r)
 	case callbackRoute:
 		if r.Method != http.MethodGet {
 			w.Header().Set("Allow", http.MethodGet)
@@ -111,17 +124,4 @@ func (h *Handler) protects(r *http.Request) (bool, error) {
 		return true, nil
 	}
 	return h.protect.AnyMatchWithError(r)
-}
-
-// wantsLoginPage tells a browser's page load from an API call: only a
-// GET or HEAD that accepts HTML, and is not an XHR, is redirected.
-func wantsLoginPage(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
-	if strings.EqualFold(r.Header.Get("X-Requested-With"), "XMLHttpRequest") {
-		return false
-	}
-	accept := strings.TrimSpace(r.Header.Get("Accept"))
-	return accept == "" || accept == "*/*" || strings.Contains(strings.ToLower(accept), "text/html")
 }

@@ -182,6 +182,7 @@ func (h *harness) blockOptions() string {
 	for _, d := range []string{
 		"userinfo_url " + h.ig.UserinfoURL(),
 		"long_lived_token " + h.ig.ExchangeURL(),
+		"token_refresh " + h.ig.RefreshURL(),
 		"insecure_cookies",
 		"timeout 2s",
 	} {
@@ -201,6 +202,10 @@ func (h *harness) load(caddyfile string) {
 	if h.t.Failed() {
 		h.t.FailNow()
 	}
+	// The old config's servers close their connections: a request sent
+	// on one of them just then fails with EOF, which is the test's race,
+	// not the plugin's.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }
 
 // get sends a GET as a browser page load would.

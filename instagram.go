@@ -27,15 +27,16 @@ const (
 // endpoints. Its errors never quote a URL, a token or a secret: they end
 // up in logs.
 type instagramClient struct {
-	http                                *http.Client
-	clientID, clientSecret              string
-	tokenURL, userinfoURL, longLivedURL string
+	http                                            *http.Client
+	clientID, clientSecret                          string
+	tokenURL, userinfoURL, longLivedURL, refreshURL string
 }
 
 func newInstagramClient(h *Handler, timeout time.Duration) *instagramClient {
 	return &instagramClient{
 		http: &http.Client{
-			Timeout: timeout,
+			Transport: instagramTransport,
+			Timeout:   timeout,
 			// A redirect would carry the secret or the token elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
@@ -44,6 +45,7 @@ func newInstagramClient(h *Handler, timeout time.Duration) *instagramClient {
 		tokenURL:     h.TokenURL,
 		userinfoURL:  h.UserinfoURL,
 		longLivedURL: h.LongLivedURL,
+		refreshURL:   h.TokenRefreshURL,
 	}
 }
 
@@ -92,7 +94,8 @@ func (e *providerError) Error() string {
 }
 
 // exchangeCode redeems an authorization code for a token and user id.
-func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI string) (identity, error) {
+func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI string) (_ identity, err error) {
+	defer observeProvider(endpointToken, time.Now(), &err)
 	form := url.Values{
 		"client_id":     {c.clientID},
 		"client_secret": {c.clientSecret},
@@ -106,6 +109,7 @@ func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI st
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	markReplayable(req) // only before any answer on a reused connection: see transport.go
 	body, err := c.do(req)
 	if err != nil {
 		return identity{}, fmt.Errorf("token request: %w", err)
@@ -199,7 +203,8 @@ func expiresIn(n json.Number, fallback time.Duration) time.Duration {
 }
 
 // exchangeLongLived exchanges a 1-hour token for a 60-day one.
-func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (string, time.Time, error) {
+func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (_ string, _ time.Time, err error) {
+	defer observeProvider(endpointExchange, time.Now(), &err)
 	q := url.Values{
 		"grant_type":    {"ig_exchange_token"},
 		"client_secret": {c.clientSecret},
@@ -218,9 +223,37 @@ func (c *instagramClient) exchangeLongLived(ctx context.Context, token string) (
 	return a.AccessToken, now().Add(expiresIn(a.ExpiresIn, shortTokenExpiry)), nil
 }
 
+// refreshToken renews a 60-day token, which Instagram does for one at
+// least 24 hours old and unexpired; the answer may hold the same token
+// again, its expires_in counted from now. An answer without a usable
+// expires_in is a failure: the new token's end would be a guess, and a
+// session must never outlive the token it forwards.
+func (c *instagramClient) refreshToken(ctx context.Context, token string) (_ string, _ time.Time, err error) {
+	defer observeProvider(endpointRefresh, time.Now(), &err)
+	q := url.Values{
+		"grant_type":   {"ig_refresh_token"},
+		"access_token": {token},
+	}
+	var a struct {
+		AccessToken string      `json:"access_token"`
+		ExpiresIn   json.Number `json:"expires_in"`
+	}
+	if err := c.getJSON(ctx, c.refreshURL, q, &a); err != nil {
+		return "", time.Time{}, fmt.Errorf("token refresh: %w", err)
+	}
+	if !isAccessTokenShaped(a.AccessToken) {
+		return "", time.Time{}, errors.New("token refresh: no usable access_token in the response")
+	}
+	if secs, err := a.ExpiresIn.Int64(); err != nil || secs <= 0 {
+		return "", time.Time{}, errors.New("token refresh: no usable expires_in in the response")
+	}
+	return a.AccessToken, now().Add(expiresIn(a.ExpiresIn, 0)), nil
+}
+
 // fetchUsername asks the profile endpoint for the username. appsecret_proof
 // keeps apps with "Require App Secret" working.
-func (c *instagramClient) fetchUsername(ctx context.Context, token string) (string, error) {
+func (c *instagramClient) fetchUsername(ctx context.Context, token string) (_ string, err error) {
+	defer observeProvider(endpointUserinfo, time.Now(), &err)
 	q := url.Values{
 		"fields":          {"id,username"},
 		"access_token":    {token},

@@ -2,10 +2,14 @@ package instagramauth
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -526,4 +530,55 @@ func FuzzParseTokenResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The refresh call: a GET with grant_type=ig_refresh_token and the token;
+// the new token's end from expires_in; refusals and unusable answers are
+// errors that quote neither token.
+func TestRefreshTokenCall(t *testing.T) {
+	unitFixClock(t, unitEpoch)
+	const oldToken = "IGAA-old-token"
+	for _, c := range []struct {
+		name, answer string
+		status       int
+		token        string // "" when an error is wanted
+		err          string
+	}{
+		{"new token", `{"access_token":"IGAA-new","token_type":"bearer","expires_in":5183944}`, 200, "IGAA-new", ""},
+		{"same token again", `{"access_token":"` + oldToken + `","token_type":"bearer","expires_in":"5183944"}`, 200, oldToken, ""},
+		{"refused", `{"error":{"message":"Session has expired","type":"OAuthException","code":190}}`, 400, "", "Session has expired"},
+		{"no expires_in", `{"access_token":"IGAA-new"}`, 200, "", "expires_in"},
+		{"zero expires_in", `{"access_token":"IGAA-new","expires_in":0}`, 200, "", "expires_in"},
+		{"no token", `{"expires_in":5183944}`, 200, "", "access_token"},
+		{"not JSON", `<html>`, 200, "", "not the JSON"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got *http.Request
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r
+				w.WriteHeader(c.status)
+				io.WriteString(w, c.answer)
+			}))
+			defer srv.Close()
+			client := newInstagramClient(&Handler{TokenRefreshURL: srv.URL + "/refresh_access_token?v=1"}, time.Second)
+			token, expires, err := client.refreshToken(context.Background(), oldToken)
+			q := got.URL.Query()
+			if got.Method != http.MethodGet || got.URL.Path != "/refresh_access_token" || q.Get("grant_type") != "ig_refresh_token" ||
+				q.Get("access_token") != oldToken || q.Get("v") != "1" {
+				t.Errorf("request %s %s, want GET with grant_type=ig_refresh_token and the token", got.Method, got.URL.Path)
+			}
+			if c.token == "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one about %q", err, c.err)
+				}
+				if strings.Contains(err.Error(), "IGAA") {
+					t.Errorf("error %q quotes a token", err)
+				}
+				return
+			}
+			if err != nil || token != c.token || !expires.Equal(unitEpoch.Add(5183944*time.Second)) {
+				t.Errorf("got %q, %v, %v; want %q, expiring in 5183944 s", token, expires, err, c.token)
+			}
+		})
+	}
 }

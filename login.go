@@ -26,12 +26,23 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
-	return redirect(w, h.authorizeLocation(p))
+	h.warnIfLoginWillFail(r)
+	location := h.authorizeLocation(p)
+	if h.marked(r) && !hasQueryKey(h.cfg.authorizeBase, "force_reauth") {
+		location += forceReauthParam
+	}
+	countRequest(outcomeRedirected)
+	return redirect(w, location)
 }
 
 // authorizeLocation is Instagram's authorize URL for this login.
 func (h *Handler) authorizeLocation(p pendingLogin) string {
 	return h.cfg.authorizeBase + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
+}
+
+// hasQueryKey reports whether the URL's encoded query has key.
+func hasQueryKey(rawURL, key string) bool {
+	return strings.Contains(rawURL, "?"+key+"=") || strings.Contains(rawURL, "&"+key+"=")
 }
 
 // redirectURIFor completes a path-only redirect_uri with the scheme of the
@@ -58,15 +69,16 @@ func isHostShaped(host string) bool {
 }
 
 // authorizeBase is the authorize URL with the parameters every login
-// shares, keeping any query it already has, so a login only appends
-// redirect_uri and state.
+// shares, keeping any query it already has (enable_fb_login, or a
+// force_reauth that asks every login to re-authenticate), so a login only
+// appends redirect_uri and state.
 func authorizeBase(authorizeURL, clientID, scope string) string {
 	u, err := url.Parse(authorizeURL)
 	if err != nil {
 		return authorizeURL // refused by validate
 	}
 	q := u.Query()
-	for _, k := range []string{"client_id", "response_type", "scope", "redirect_uri", "state", "force_reauth"} {
+	for _, k := range []string{"client_id", "response_type", "scope", "redirect_uri", "state"} {
 		q.Del(k)
 	}
 	fixed := url.Values{"client_id": {clientID}, "response_type": {"code"}, "scope": {scope}}.Encode()

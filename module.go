@@ -7,6 +7,7 @@ package instagramauth
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -129,7 +130,11 @@ type Handler struct {
 	instagram *instagramClient
 	shared    *sharedState
 	sharedKey string
+	events    eventEmitter
 	logger    *zap.Logger
+	// warned holds a bit per login trap already logged (loginwarnings.go).
+	// Not an atomic type: the Handler is copied by value before Provision.
+	warned uint32
 }
 
 // CaddyModule returns the Caddy module information.
@@ -150,6 +155,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.cfg = cfg
+	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return err
+	}
 	if len(h.ProtectRaw) > 0 {
 		mods, err := ctx.LoadModule(h, "ProtectRaw")
 		if err != nil {
@@ -172,6 +180,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
 	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
+	h.events = newEventEmitter(ctx)
 	h.sharedKey, h.shared, err = loadSharedState(ctx, h)
 	if err != nil {
 		return err
@@ -180,8 +189,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// logStartup says once what an operator needs to know about this config.
+// logStartup says what an operator needs to know about this config, once
+// per provision: at start-up and again at each reload, which provisions
+// the new config's handlers afresh.
 func (h *Handler) logStartup() {
+	h.logRedirectURI()
 	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
 		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
 			"so access tokens will be logged; filter the header out of the log or set header_token off",
@@ -189,11 +201,26 @@ func (h *Handler) logStartup() {
 	}
 }
 
+// logRedirectURI names the redirect URI to register with Instagram, which
+// must match byte for byte. A path is completed per request with the
+// site's scheme and host, which the handler does not know before then.
+func (h *Handler) logRedirectURI() {
+	uri, hint := h.RedirectURI, "in the Meta app dashboard: Instagram > API setup with Instagram business login > "+
+		"Business login settings > OAuth redirect URIs"
+	if strings.HasPrefix(uri, "/") {
+		uri = "https://<your site>" + uri
+		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
+	}
+	h.logger.Info("the redirect URI to register with Instagram",
+		zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID), zap.String("hint", hint))
+}
+
 // Validate reports a config that cannot work, with the same checks
-// Provision starts with.
+// Provision starts with (placeholders are resolved there, once: a value
+// must not be resolved twice).
 func (h *Handler) Validate() error {
-	_, err := h.prepare()
-	return err
+	h.applyDefaults()
+	return h.validate().join()
 }
 
 // Cleanup releases the state shared with other configs of the same app.

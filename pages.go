@@ -47,7 +47,7 @@ var (
 	}
 	pageBadState = page{
 		Title:   "Login expired",
-		Message: "This login link is invalid, expired or was already used. Please start again.",
+		Message: "This login link is invalid, expired or was already used, or your browser blocked this site's cookies, which the login needs. Please allow cookies for this site and start again.",
 	}
 	pageNotAllowed = page{
 		Title:   "Access denied",
@@ -56,6 +56,14 @@ var (
 	pageProviderFailed = page{
 		Title:   "Instagram is not answering",
 		Message: "Instagram could not complete the login right now. Please try again in a moment.",
+	}
+	pageMisconfigured = page{
+		Title:   "Instagram login is misconfigured",
+		Message: "This site's Instagram login is misconfigured, so Instagram refused it. It is not your doing: the site's owner will find the reason in Caddy's log.",
+	}
+	pageCodeSpent = page{
+		Title:   "Login already used",
+		Message: "This Instagram login was already used or has expired. Please start again.",
 	}
 	pageTooManyLogins = page{
 		Title:   "Too many logins",
@@ -71,8 +79,12 @@ var (
 	}
 )
 
+// write makes a page a built-in answer of refuse.
+func (p page) write(w http.ResponseWriter, status int) { _ = writePage(w, status, p) }
+
 // writePage sends p with the given status. Pages are never cached, never
-// framed and never a referrer. A failed write means the client left: nothing to report.
+// framed and never a referrer. A failed write means the client left:
+// nothing to report.
 func writePage(w http.ResponseWriter, status int, p page) error {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")

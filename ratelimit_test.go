@@ -39,6 +39,7 @@ func retryAfter(t *testing.T, resp *http.Response, lo, hi int) int {
 func TestJunkCodesAreThrottled(t *testing.T) {
 	h := newHarness(t)
 	attacker := newBrowser(t)
+	before := scrape(t)
 	for i := range 40 {
 		resp := h.junkCallback(attacker)
 		switch {
@@ -52,6 +53,9 @@ func TestJunkCodesAreThrottled(t *testing.T) {
 	}
 	if n := h.ig.TokenRequests(); n != 30 {
 		t.Errorf("%d token requests, want 30", n)
+	}
+	if moved := scrape(t)[loginsSeries("throttled")] - before[loginsSeries("throttled")]; moved != 10 {
+		t.Errorf("the throttled logins metric moved by %v, want 10", moved)
 	}
 }
 
@@ -244,10 +248,10 @@ func TestRefusedCallbacksAreLoggedSampled(t *testing.T) {
 	log := readLog(t, h.logFile, `"similar_not_logged":`) // the report a second after the burst
 	for msg, sent := range map[string]int{
 		"callback refused: missing, expired, forged or used state": burst,
-		"login failed: Instagram token endpoint":                   5,
-		"login throttled: too many token requests":                 5,
+		"login failed: ": 5, // whichever failure Instagram's answer to a junk code means
+		"login throttled: too many token requests": 5,
 	} {
-		lines := strings.Count(log, `"msg":"`+msg+`"`)
+		lines := strings.Count(log, `"msg":"`+msg)
 		if lines == 0 || lines > sent || lines > sampledLinesPerSecond*seconds+1 {
 			t.Errorf("%q: %d lines for %d events over %d s, want 1 to %d a second", msg, lines, sent, seconds, sampledLinesPerSecond)
 		}
@@ -372,4 +376,17 @@ func TestInFlightBoundIgnoresOff(t *testing.T) {
 	if got := th.inFlight.Load(); got != maxTokenRequestsInFlight {
 		t.Fatalf("%d in flight after refusals, want %d", got, maxTokenRequestsInFlight)
 	}
+}
+
+// Behaviours 20 and 22: with handle_errors the site renders the 429 itself,
+// and Retry-After still goes out.
+func TestThrottledCallbackWithHandleErrors(t *testing.T) {
+	h := newHarness(t, withOptions("login_rate_limit 1 1m"), withSite(customErrors))
+	h.junkCallback(newBrowser(t))
+	resp := h.junkCallback(newBrowser(t))
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.HasPrefix(body, "custom 429: ") {
+		t.Errorf("status %d, body %q; want the site's own 429 page", resp.StatusCode, body)
+	}
+	retryAfter(t, resp, 1, 66)
 }

@@ -57,7 +57,7 @@ func (s *sampledLog) takeSkipped() int {
 // callbackLogs are the kinds of line a stranger can make the callback
 // write at will.
 type callbackLogs struct {
-	denied, badState, throttled, providerFailed sampledLog
+	denied, badState, throttled, providerFailed, codeSpent, misconfigured sampledLog
 }
 
 // logSampled writes a line through the gate of its kind. Lines of a level

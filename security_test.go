@@ -136,6 +136,9 @@ func TestPathMatcherAdvice(t *testing.T) {
 			"/admin/users": "login", "/admin": "login", "/admin;x": "login", "/ADMIN": "login",
 			"/admin%2Fusers": "login", "/administrator": "login", "/public/a": "open",
 		}},
+		{"exactly the section: path /admin /admin/*", "@admin", "@admin path /admin /admin/*", map[string]string{
+			"/admin": "login", "/admin/users": "login", "/admin;x": "open", "/administrator": "open",
+		}},
 		{"advice: everything but", "@protected", "@protected not path /public/* /favicon.ico /robots.txt", map[string]string{
 			"/": "login", "/admin": "login", "/admin;x": "login", "/public/a": "open", "/robots.txt": "open",
 			"/public": "login", "/favicon.ico;x": "login",

@@ -157,13 +157,15 @@ func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
 }
 
 // renewIfDue seals a session in use again when that is due: an idle
-// session once a tenth of session_idle (at most a minute) has passed since
-// its cookie was sealed, never once per request; a session of the earlier
-// format at once, in the current form and name.
+// session once a tenth of session_idle (at most a minute, at least a
+// second: renewAfter) has passed since its cookie was sealed, never once
+// per request; a session whose token was just refreshed (refresh.go); a
+// session of the earlier format at once, in the current form and name.
 func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *session) {
 	t := now().Unix()
+	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
 	idleDue := h.cfg.sessionIdle > 0 && t-s.issued >= h.cfg.renewAfter
-	if !idleDue && !s.legacy {
+	if !idleDue && !s.legacy && !refreshed {
 		return
 	}
 	if s.legacy {

@@ -20,6 +20,7 @@ var sharedStates = caddy.NewUsagePool()
 type sharedState struct {
 	usedStates   *expiringSet  // states already spent at the callback
 	revocations  *revocations  // sessions and users logged out
+	refreshes    *refreshes    // token refreshes in flight and their outcomes
 	throttle     loginThrottle // token requests per client and in flight (ratelimit.go)
 	callbackLogs callbackLogs  // the sampled lines of refused callbacks (sampledlog.go)
 }
@@ -68,6 +69,7 @@ func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error
 		return &sharedState{
 			usedStates:  newExpiringSet(),
 			revocations: newRevocations(),
+			refreshes:   newRefreshes(),
 		}, nil
 	})
 	if err != nil {

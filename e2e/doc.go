@@ -3,8 +3,10 @@
 //
 // The test builds the development Caddy (./cmd/caddy), runs it with the demo
 // Caddyfile — the app on http://localhost:8080 and the mock Instagram on
-// http://127.0.0.1:8081, two different sites — and drives Chromium through
-// the login, the denial and the logout.
+// http://127.0.0.1:8081, two different sites, and the app's WebSocket echo on
+// 127.0.0.1:8082 — and drives Chromium through the login, the denial, the
+// logout and the re-authentication after it, and the page's single-page app
+// (whoami, fetch() with and without a session, a WebSocket).
 //
 //	go test ./e2e/
 //
@@ -17,5 +19,6 @@
 //
 // When a test fails, its screenshot, page HTML and browser log are saved in
 // e2e/artifacts/<TestName>/, and the demo's Caddy log in e2e/artifacts/caddy.log.
-// The demo's ports 8080 and 8081 must be free while the test runs.
+// The demo's ports 8080, 8081, 8082 (its WebSocket echo) and 2019 (its
+// admin endpoint, serving /metrics) must be free while the test runs.
 package e2e

@@ -21,6 +21,7 @@ import (
 const (
 	appURL      = "http://localhost:8080"
 	providerURL = "http://127.0.0.1:8081"
+	metricsURL  = "http://localhost:2019/metrics" // the demo's admin endpoint
 	callbackURL = appURL + "/oauth2/instagram/callback"
 	authorize   = providerURL + "/oauth/authorize"
 	cookieName  = "_instagram_auth"
@@ -133,10 +134,11 @@ type demo struct {
 }
 
 func startDemo() (*demo, error) {
-	// Caddy listens on every interface, so a port another process holds
-	// makes it fail; say which port and why, not "connection refused".
-	for _, port := range []string{"8080", "8081"} {
-		l, err := net.Listen("tcp", ":"+port)
+	// A port another process holds makes Caddy fail; say which port and
+	// why, not "connection refused". The demo binds 127.0.0.1 only (its
+	// admin endpoint localhost).
+	for _, port := range []string{"8080", "8081", "8082", "2019"} {
+		l, err := net.Listen("tcp", "127.0.0.1:"+port)
 		if err != nil {
 			return nil, fmt.Errorf("port %s is in use (is the demo already running?): %v", port, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -21,11 +22,21 @@ func init() {
 //
 //	http://127.0.0.1:8081 {
 //		instagram_mock {
-//			client_id     demo-app
-//			client_secret demo-secret
-//			shape         flat
+//			client_id         demo-app
+//			client_secret     demo-secret
+//			shape             flat
+//			deauthorize_url   http://localhost:8080/instagram/deauthorize
+//			data_deletion_url http://localhost:8080/instagram/data-deletion
 //		}
 //	}
+//
+// client_id and client_secret are required; the other lines are optional.
+// The two URLs are the app's deauthorize callback and data deletion
+// request URL as registered with Meta: the mock's /settings/apps page
+// (linked from the consent page) calls them with a signed request when a
+// user presses "Remove app" or "Request data deletion", and shows what the
+// site answered. Placeholders such as {env.SECRET} are resolved in all but
+// shape.
 //
 // It answers every request itself and never calls the next handler.
 type Handler struct {
@@ -33,6 +44,12 @@ type Handler struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 	// Shape is flat (the default), data or legacy.
 	Shape Shape `json:"shape,omitempty"`
+	// DeauthorizeURL is the site's deauthorize callback, an absolute
+	// http(s) URL. Without it, removing the app tells no site.
+	DeauthorizeURL string `json:"deauthorize_url,omitempty"`
+	// DataDeletionURL is the site's data deletion request URL, an absolute
+	// http(s) URL. Without it, data deletion cannot be requested.
+	DataDeletionURL string `json:"data_deletion_url,omitempty"`
 
 	key      string
 	provider *Provider
@@ -63,7 +80,15 @@ func (h *Handler) Provision(caddy.Context) error {
 	repl := caddy.NewReplacer()
 	clientID := repl.ReplaceKnown(h.ClientID, "")
 	secret := repl.ReplaceKnown(h.ClientSecret, "")
+	deauthorize := repl.ReplaceKnown(h.DeauthorizeURL, "")
+	deletion := repl.ReplaceKnown(h.DataDeletionURL, "")
 	if err := validate(clientID, secret, h.Shape); err != nil {
+		return err
+	}
+	if err := validateCallback("deauthorize_url", h.DeauthorizeURL, deauthorize); err != nil {
+		return err
+	}
+	if err := validateCallback("data_deletion_url", h.DataDeletionURL, deletion); err != nil {
 		return err
 	}
 	h.key = clientID + "\x00" + secret
@@ -80,6 +105,7 @@ func (h *Handler) Provision(caddy.Context) error {
 		shape = ShapeFlat
 	}
 	h.provider.SetShape(shape)
+	h.provider.SetCallbacks(deauthorize, deletion)
 	return nil
 }
 
@@ -91,6 +117,19 @@ func validate(clientID, secret string, shape Shape) error {
 		return errors.New("instagram_mock: client_secret is required")
 	case shape != "" && !shape.valid():
 		return fmt.Errorf("instagram_mock: shape must be flat, data or legacy, not %q", shape)
+	}
+	return nil
+}
+
+// validateCallback checks a callback URL as configured (raw) and once its
+// placeholders are resolved (value); "" is no callback.
+func validateCallback(name, raw, value string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("instagram_mock: %s must be an absolute http(s) URL, not %q", name, value)
 	}
 	return nil
 }
@@ -113,9 +152,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 // UnmarshalCaddyfile reads:
 //
 //	instagram_mock {
-//		client_id     <id>
-//		client_secret <secret>
-//		shape         flat|data|legacy
+//		client_id         <id>
+//		client_secret     <secret>
+//		shape             flat|data|legacy
+//		deauthorize_url   <url>
+//		data_deletion_url <url>
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive's name
@@ -139,6 +180,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("instagram_mock: shape must be flat, data or legacy, not %q", value)
 			}
 			target = (*string)(&h.Shape)
+		case "deauthorize_url":
+			target = &h.DeauthorizeURL
+		case "data_deletion_url":
+			target = &h.DataDeletionURL
 		default:
 			return d.Errf("instagram_mock: unknown subdirective %q", name)
 		}

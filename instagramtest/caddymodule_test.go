@@ -20,11 +20,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		client_id demo-app
 		client_secret {env.DEMO_SECRET}
 		shape legacy
+		deauthorize_url http://localhost:8080/ig/deauthorize
+		data_deletion_url {env.DELETION_URL}
 	}`)
 	if err := h.UnmarshalCaddyfile(d); err != nil {
 		t.Fatal(err)
 	}
-	want := Handler{ClientID: "demo-app", ClientSecret: "{env.DEMO_SECRET}", Shape: ShapeLegacy}
+	want := Handler{ClientID: "demo-app", ClientSecret: "{env.DEMO_SECRET}", Shape: ShapeLegacy,
+		DeauthorizeURL: "http://localhost:8080/ig/deauthorize", DataDeletionURL: "{env.DELETION_URL}"}
 	if h != want {
 		t.Fatalf("got %+v", h)
 	}
@@ -37,6 +40,8 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		"extra arg":   {"instagram_mock {\n client_secret a b\n}", "client_secret needs exactly one argument"},
 		"bad shape":   {"instagram_mock {\n shape xml\n}", "shape must be flat, data or legacy"},
 		"twice":       {"instagram_mock {\n client_id a\n client_id b\n}", "client_id given twice"},
+		"url twice":   {"instagram_mock {\n deauthorize_url http://a/\n deauthorize_url http://b/\n}", "deauthorize_url given twice"},
+		"no url":      {"instagram_mock {\n data_deletion_url\n}", "data_deletion_url needs exactly one argument"},
 		"inline arg":  {"instagram_mock foo", "wrong argument count"},
 	}
 	for name, c := range cases {
@@ -51,13 +56,14 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	in := `{"client_id":"demo-app","client_secret":"s","shape":"data"}`
+	in := `{"client_id":"demo-app","client_secret":"s","shape":"data",` +
+		`"deauthorize_url":"http://localhost:8080/d","data_deletion_url":"https://app.example/del"}`
 	var h Handler
 	if err := json.Unmarshal([]byte(in), &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.Shape != ShapeData {
-		t.Fatalf("shape %q", h.Shape)
+	if h.Shape != ShapeData || h.DeauthorizeURL != "http://localhost:8080/d" || h.DataDeletionURL != "https://app.example/del" {
+		t.Fatalf("%+v", h)
 	}
 	out, err := json.Marshal(h)
 	if err != nil || string(out) != in {
@@ -73,6 +79,7 @@ func TestAdaptCaddyfile(t *testing.T) {
 	instagram_mock {
 		client_id demo-app
 		client_secret demo-secret
+		deauthorize_url http://localhost:8080/d
 	}
 }`
 	out, warnings, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(input), nil)
@@ -85,7 +92,7 @@ func TestAdaptCaddyfile(t *testing.T) {
 	if mock < 0 || respond < 0 || mock > respond {
 		t.Fatalf("instagram_mock not before respond:\n%s", cfg)
 	}
-	if !strings.Contains(cfg, `"client_id":"demo-app","client_secret":"demo-secret"`) {
+	if !strings.Contains(cfg, `"client_id":"demo-app","client_secret":"demo-secret","deauthorize_url":"http://localhost:8080/d"`) {
 		t.Fatalf("fields missing:\n%s", cfg)
 	}
 }
@@ -144,11 +151,45 @@ func TestProvisionRejects(t *testing.T) {
 		{ClientID: "a"},
 		{ClientID: "a", ClientSecret: "{env.INSTAGRAMTEST_UNSET_VARIABLE}"},
 		{ClientID: "a", ClientSecret: "s", Shape: "xml"},
+		{ClientID: "a", ClientSecret: "s", DeauthorizeURL: "/deauthorize"},
+		{ClientID: "a", ClientSecret: "s", DeauthorizeURL: "ftp://app.example/d"},
+		{ClientID: "a", ClientSecret: "s", DataDeletionURL: "http://"},
+		{ClientID: "a", ClientSecret: "s", DataDeletionURL: "{env.INSTAGRAMTEST_UNSET_VARIABLE}"},
 	} {
 		ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 		if err := h.Provision(ctx); err == nil {
 			t.Errorf("%+v provisioned", *h)
 		}
 		cancel()
+	}
+}
+
+// TestModuleCallbacks: the URLs reach the Provider, placeholders resolved,
+// the settings page names them, and a reload without them clears them.
+func TestModuleCallbacks(t *testing.T) {
+	t.Setenv("MOCK_DELETION_URL", "http://localhost:8080/ig/deletion")
+	h := &Handler{ClientID: "callbacks-app", ClientSecret: "s",
+		DeauthorizeURL: "http://localhost:8080/ig/deauthorize", DataDeletionURL: "{env.MOCK_DELETION_URL}"}
+	provision(t, h)
+	defer h.Cleanup()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/settings/apps", nil), nil)
+	for _, want := range []string{
+		`<code id="deauthorize-url">http://localhost:8080/ig/deauthorize</code>`,
+		`<code id="data-deletion-url">http://localhost:8080/ig/deletion</code>`,
+	} {
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("%d, page lacks %s", rec.Code, want)
+		}
+	}
+
+	reloaded := &Handler{ClientID: "callbacks-app", ClientSecret: "s"}
+	provision(t, reloaded)
+	defer reloaded.Cleanup()
+	if reloaded.provider != h.provider {
+		t.Fatal("reload made a new Provider")
+	}
+	if p := reloaded.provider; p.deauthorizeURL != "" || p.dataDeletionURL != "" {
+		t.Fatalf("callbacks kept after a reload without them: %q %q", p.deauthorizeURL, p.dataDeletionURL)
 	}
 }

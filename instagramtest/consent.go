@@ -52,6 +52,8 @@ func usableRedirect(raw string) bool {
 // denies the app.
 func (p *Provider) serveConsent(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	force := forceReauth(q)
+	p.noteAuthorize(force)
 	a := authRequestFrom(q)
 	msg := p.problem(a)
 	if msg == "" && q.Get("response_type") != "code" {
@@ -61,7 +63,12 @@ func (p *Provider) serveConsent(w http.ResponseWriter, r *http.Request) {
 		renderPage(w, http.StatusBadRequest, errorPage, msg)
 		return
 	}
-	renderPage(w, http.StatusOK, consentPage, consentData{authRequest: a, Scopes: scopeList(a.Scope)})
+	data := consentData{authRequest: a, Scopes: scopeList(a.Scope), ForceReauth: force}
+	if !force {
+		data.Session = rememberedUser(r)
+		data.Username = data.Session
+	}
+	renderPage(w, http.StatusOK, consentPage, data)
 }
 
 var validUsername = regexp.MustCompile(`^[a-z0-9._]{1,30}$`)
@@ -95,6 +102,8 @@ func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		code := p.newGrant(grant{username: data.Username, redirectURI: a.RedirectURI, scopes: data.Scopes})
+		p.recordAuthorization(data.Username)
+		setSession(w, r, data.Username)
 		// Instagram really does append "#_"; clients must cope with it.
 		redirect(w, a.RedirectURI, [][2]string{{"code", code}, {"state", a.State}}, "#_")
 	default:
@@ -135,6 +144,11 @@ type consentData struct {
 	Scopes   []string
 	Username string
 	Error    string
+	// Session is the username the browser's mock session remembers, when
+	// the page offers to continue as that user.
+	Session string
+	// ForceReauth says the authorize URL had force_reauth=true.
+	ForceReauth bool
 }
 
 func renderPage(w http.ResponseWriter, status int, page *template.Template, data any) {
@@ -161,6 +175,14 @@ ul{padding-left:20px;font-size:14px}
 label{display:block;font-size:12px;color:#8e8e8e;margin:16px 0 4px}
 input[type=text]{width:100%;box-sizing:border-box;padding:9px 8px;border:1px solid #dbdbdb;border-radius:4px;background:#fafafa}
 .error{color:#ed4956;font-size:14px}
+.notice{background:#fafafa;border:1px solid #dbdbdb;border-radius:4px;padding:8px;font-size:14px}
+.wide{width:600px}
+h2{font-size:16px}
+.small{font-size:12px;color:#8e8e8e}
+.users li{margin-bottom:12px}
+.users form{display:flex;gap:8px;margin-top:4px}
+.users button{flex:0 1 auto;background:#efefef}
+.removed{color:#ed4956}
 .buttons{display:flex;gap:8px;margin-top:20px}
 button{flex:1;padding:8px;border-radius:8px;border:0;font-weight:600;cursor:pointer}
 #allow{background:#0095f6;color:#fff}
@@ -174,6 +196,8 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <body><main class="card">
 <h1>Instagram</h1>
 <p class="mock">Mock Instagram — offline, for development only</p>
+{{if .ForceReauth}}<p id="reauth" class="notice">Instagram asks you to log in again: the site requested re-authentication (force_reauth).</p>{{end}}
+{{with .Session}}<p id="session" class="notice">Logged in to Instagram as <b>{{.}}</b>.</p>{{end}}
 <p><span class="app">{{.ClientID}}</span> would like to access your Instagram account:</p>
 <ul>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
 {{with .Error}}<p class="error" role="alert">{{.}}</p>{{end}}
@@ -182,15 +206,16 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="scope" value="{{.Scope}}">
 <input type="hidden" name="state" value="{{.State}}">
-<label for="username">Username (any; it decides the user id)</label>
+<label for="username">{{if .Session}}Username (change it to continue as someone else){{else}}Username (any; it decides the user id){{end}}</label>
 <input type="text" name="username" id="username" value="{{.Username}}" required autofocus
  maxlength="30" autocomplete="off" autocapitalize="none" spellcheck="false">
 <div class="buttons">
 {{/* Allow comes first: Enter in the username field presses it. */}}
-<button type="submit" name="decision" value="allow" id="allow">Allow</button>
+<button type="submit" name="decision" value="allow" id="allow">{{with .Session}}Continue as {{.}}{{else}}Allow{{end}}</button>
 <button type="submit" name="decision" value="deny" id="deny" formnovalidate>Deny</button>
 </div>
 </form>
+<p class="mock"><a id="settings" href="` + settingsPath + `">Apps and websites</a>: remove the app, ask for data deletion</p>
 </main></body></html>
 `))
 

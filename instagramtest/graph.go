@@ -6,11 +6,22 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+	"time"
 )
 
+// Graph API error messages and codes. The messages are Instagram's own
+// wording unless said otherwise.
 const (
-	msgBadToken = "Invalid OAuth access token - Cannot parse access token"
-	msgBadProof = "Invalid appsecret_proof provided in the API argument"
+	MsgInvalidToken = "Invalid OAuth access token - Cannot parse access token"
+	MsgBadProof     = "Invalid appsecret_proof provided in the API argument"
+
+	// GraphCodeInvalidToken is the code of every answer about an access
+	// token that is unknown, expired or revoked: a client should give the
+	// token up.
+	GraphCodeInvalidToken = 190
+	// GraphSubcodeExpired goes with GraphCodeInvalidToken when the token
+	// has expired.
+	GraphSubcodeExpired = 463
 )
 
 // serveMe is GET /me (and /vX.Y/me): the profile of the token's owner.
@@ -26,13 +37,13 @@ func (p *Provider) serveMe(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	token := accessToken(r)
-	info, ok := p.lookupToken(token)
-	if !ok {
-		graphError(w, http.StatusBadRequest, 190, msgBadToken)
+	info, found, now := p.lookupToken(token)
+	if !found || !info.validAt(now) {
+		tokenError(w, info, found, now)
 		return
 	}
 	if requireProof && !hmac.Equal([]byte(q.Get("appsecret_proof")), []byte(p.proof(token))) {
-		graphError(w, http.StatusBadRequest, 100, msgBadProof)
+		graphError(w, http.StatusBadRequest, 100, MsgBadProof)
 		return
 	}
 	profile, unknown := profileFields(info.username, q.Get("fields"))
@@ -97,43 +108,32 @@ func (p *Provider) serveExchange(w http.ResponseWriter, r *http.Request) {
 	fail := p.exchangeFail
 	p.mu.Unlock()
 	q := r.URL.Query()
-	info, ok := p.lookupToken(q.Get("access_token"))
+	info, found, now := p.lookupToken(q.Get("access_token"))
 	switch {
 	case fail:
-		graphError(w, http.StatusBadRequest, 1, "An unknown error has occurred.")
+		graphError(w, http.StatusBadRequest, 1, msgUnknownError)
 	case q.Get("grant_type") != "ig_exchange_token":
-		graphError(w, http.StatusBadRequest, 100, "Unsupported grant type")
+		graphError(w, http.StatusBadRequest, 100, msgUnsupportedGrant)
 	case q.Get("client_secret") != p.clientSecret:
 		graphError(w, http.StatusBadRequest, 101, "Error validating client secret.")
-	case !ok || info.long: // only a short-lived token can be exchanged
-		graphError(w, http.StatusBadRequest, 190, msgBadToken)
+	case !found || !info.validAt(now):
+		tokenError(w, info, found, now)
+	case info.long: // only a short-lived token can be exchanged
+		graphError(w, http.StatusBadRequest, GraphCodeInvalidToken, MsgInvalidToken)
 	default:
-		p.writeLongToken(w, info.username)
+		token, expiresIn := p.newToken(info.username, true)
+		writeLongToken(w, token, expiresIn)
 	}
 }
 
-// serveRefresh is GET /refresh_access_token?grant_type=ig_refresh_token: a
-// long-lived token renewed for another 60 days. Instagram also wants the
-// token to be a day old; the mock does not, so tests need not wait.
-func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	info, ok := p.lookupToken(q.Get("access_token"))
-	switch {
-	case q.Get("grant_type") != "ig_refresh_token":
-		graphError(w, http.StatusBadRequest, 100, "Unsupported grant type")
-	case !ok || !info.long:
-		graphError(w, http.StatusBadRequest, 190, msgBadToken)
-	default:
-		p.writeLongToken(w, info.username)
-	}
-}
+const (
+	msgUnknownError     = "An unknown error has occurred."
+	msgUnsupportedGrant = "Unsupported grant type"
+)
 
-func (p *Provider) writeLongToken(w http.ResponseWriter, username string) {
-	writeJSON(w, http.StatusOK, longTokenAnswer{
-		AccessToken: p.newToken(username, true),
-		TokenType:   "bearer",
-		ExpiresIn:   longExpiresIn,
-	})
+// writeLongToken is the answer of the exchange and the refresh.
+func writeLongToken(w http.ResponseWriter, token string, expiresIn int) {
+	writeJSON(w, http.StatusOK, longTokenAnswer{AccessToken: token, TokenType: "bearer", ExpiresIn: expiresIn})
 }
 
 type longTokenAnswer struct {
@@ -142,12 +142,37 @@ type longTokenAnswer struct {
 	ExpiresIn   int    `json:"expires_in"`
 }
 
+// tokenError answers for a token that lookupToken did not find, or found
+// expired at now.
+func tokenError(w http.ResponseWriter, info tokenInfo, found bool, now time.Time) {
+	if !found {
+		graphError(w, http.StatusBadRequest, GraphCodeInvalidToken, MsgInvalidToken)
+		return
+	}
+	// Facebook's wording, with its date format; the mock says UTC where
+	// Facebook says Pacific time.
+	const layout = "Monday, 02-Jan-06 15:04:05 MST"
+	graphErrorSub(w, http.StatusBadRequest, GraphCodeInvalidToken, GraphSubcodeExpired,
+		"Error validating access token: Session has expired on "+info.expires.UTC().Format(layout)+
+			". The current time is "+now.UTC().Format(layout)+".")
+}
+
 // graphError is the Graph API's nested error answer.
 func graphError(w http.ResponseWriter, status, code int, message string) {
-	writeJSON(w, status, map[string]any{"error": map[string]any{
+	graphErrorSub(w, status, code, 0, message)
+}
+
+// graphErrorSub is graphError with an error_subcode, which the Graph API
+// leaves out when there is none.
+func graphErrorSub(w http.ResponseWriter, status, code, subcode int, message string) {
+	e := map[string]any{
 		"message":    message,
 		"type":       "OAuthException",
 		"code":       code,
 		"fbtrace_id": "A1b2C3",
-	}})
+	}
+	if subcode != 0 {
+		e["error_subcode"] = subcode
+	}
+	writeJSON(w, status, map[string]any{"error": e})
 }

@@ -1,8 +1,27 @@
 // Package instagramtest is a fake Instagram OAuth provider (Instagram API with
 // Instagram Login) for tests, benchmarks and the offline demo. It speaks real
 // HTTP and is deliberately strict where Instagram is strict (single-use codes,
-// byte-identical redirect_uri, appsecret_proof), so that a client which works
-// against it has a fair chance of working against Instagram.
+// byte-identical redirect_uri, appsecret_proof, a refresh only for a
+// long-lived token a day old), so that a client which works against it has a
+// fair chance of working against Instagram.
+//
+// Besides the OAuth endpoints it plays the rest of what a site meets:
+//   - Instagram's own login session in the browser, which the consent page
+//     offers to continue ("Continue as alice") unless the authorize URL has
+//     force_reauth=true;
+//   - Meta's deauthorize and data deletion calls with signed requests
+//     (SignedRequest, SendDeauthorize, SendDataDeletion), from a
+//     /settings/apps page where a user removes the app (RemoveApp,
+//     RequestDataDeletion);
+//   - a clock to share with the code under test (SetClock) and shorter
+//     lifetimes (SetLongLifetime), to reach expiry without waiting;
+//   - faults: slow or broken answers (SetTokenFault, SetUserinfoFail,
+//     SetExchangeFail, SetRefreshFail) and a server whose idle keep-alive
+//     connections fail the next POST (StartClosingIdle).
+//
+// Error answers carry Instagram's wording where it is known (MsgCodeUsed and
+// the other Msg constants), so that a client's tests can check it recognises
+// them.
 //
 // It must never import the plugin's root package: that package's tests import
 // this one.
@@ -43,46 +62,49 @@ func (s Shape) valid() bool {
 	return s == ShapeFlat || s == ShapeData || s == ShapeLegacy
 }
 
-// Lifetimes as Instagram documents them.
-const (
-	codeLifetime  = time.Hour
-	shortLifetime = time.Hour
-	longLifetime  = 60 * 24 * time.Hour
-	// longExpiresIn is the expires_in Instagram actually reports for a
-	// 60-day token (a little under 5184000 seconds).
-	longExpiresIn = 5183944
-)
-
 // Memory bounds; see store.
 const (
 	maxCodes  = 1 << 15
 	maxTokens = 1 << 17
+	maxUsers  = 1 << 12
 	maxForm   = 64 << 10
 )
 
-// Provider is the fake Instagram: an http.Handler serving the authorize,
-// token, /me, long-lived exchange and refresh endpoints at the paths
-// Instagram uses, all relative to the handler's root. The setters may be
-// called from any goroutine while requests are being served.
+// Provider is the fake Instagram: an http.Handler serving the authorize
+// (consent) page, the token, /me, long-lived exchange and refresh endpoints
+// at the paths Instagram uses, and the mock's /settings/apps page, all
+// relative to the handler's root. The setters may be called from any
+// goroutine while requests are being served.
 type Provider struct {
 	clientID     string
 	clientSecret string
 
 	mu sync.Mutex // guards the fields below, up to the counters
-	// now is replaced by this package's tests to reach expiry without
-	// sleeping.
-	now          func() time.Time
-	shape        Shape
-	fault        tokenFault
-	userinfoFail bool
-	exchangeFail bool
-	requireProof bool
-	codes        store[grant]
-	tokens       store[tokenInfo]
+	// now is the Provider's clock; see SetClock.
+	now               func() time.Time
+	longLifetime      time.Duration
+	refreshMinAge     time.Duration
+	refreshKeepsToken bool
+	shape             Shape
+	fault             tokenFault
+	userinfoFail      bool
+	exchangeFail      bool
+	refreshFail       bool
+	requireProof      bool
+	codes             store[grant]
+	usedCodes         store[struct{}]
+	tokens            store[tokenInfo]
+	users             store[appUser]
+	deauthorizeURL    string
+	dataDeletionURL   string
 
-	tokenRequests    atomic.Int64
-	userinfoRequests atomic.Int64
-	exchangeRequests atomic.Int64
+	authorizeRequests   atomic.Int64
+	forceReauthRequests atomic.Int64
+	lastForceReauth     atomic.Bool
+	tokenRequests       atomic.Int64
+	userinfoRequests    atomic.Int64
+	exchangeRequests    atomic.Int64
+	refreshRequests     atomic.Int64
 }
 
 // grant is what an authorization code stands for.
@@ -90,11 +112,6 @@ type grant struct {
 	username    string
 	redirectURI string // exactly as given to authorize, for the byte-for-byte check
 	scopes      []string
-}
-
-type tokenInfo struct {
-	username string
-	long     bool
 }
 
 type tokenFault struct {
@@ -107,13 +124,17 @@ type tokenFault struct {
 // ShapeFlat and requiring appsecret_proof on /me.
 func New(clientID, clientSecret string) *Provider {
 	return &Provider{
-		clientID:     clientID,
-		clientSecret: clientSecret,
-		now:          time.Now,
-		shape:        ShapeFlat,
-		requireProof: true,
-		codes:        newStore[grant](maxCodes),
-		tokens:       newStore[tokenInfo](maxTokens),
+		clientID:      clientID,
+		clientSecret:  clientSecret,
+		now:           time.Now,
+		longLifetime:  defaultLongLifetime,
+		refreshMinAge: defaultRefreshMinAge,
+		shape:         ShapeFlat,
+		requireProof:  true,
+		codes:         newStore[grant](maxCodes),
+		usedCodes:     newStore[struct{}](maxCodes),
+		tokens:        newStore[tokenInfo](maxTokens),
+		users:         newStore[appUser](maxUsers),
 	}
 }
 
@@ -153,6 +174,14 @@ func (p *Provider) SetExchangeFail(fail bool) {
 	p.exchangeFail = fail
 }
 
+// SetRefreshFail makes the token refresh answer a Graph error with status
+// 400.
+func (p *Provider) SetRefreshFail(fail bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshFail = fail
+}
+
 // SetRequireProof says whether /me insists on a correct appsecret_proof, as
 // an app with "Require App Secret" does. It is on by default.
 func (p *Provider) SetRequireProof(require bool) {
@@ -160,6 +189,17 @@ func (p *Provider) SetRequireProof(require bool) {
 	defer p.mu.Unlock()
 	p.requireProof = require
 }
+
+// AuthorizeRequests counts the GETs of the authorize (consent) page.
+func (p *Provider) AuthorizeRequests() int { return int(p.authorizeRequests.Load()) }
+
+// ForceReauthRequests counts the GETs of the authorize page that carried
+// force_reauth=true.
+func (p *Provider) ForceReauthRequests() int { return int(p.forceReauthRequests.Load()) }
+
+// LastForceReauth reports whether the latest GET of the authorize page
+// carried force_reauth=true.
+func (p *Provider) LastForceReauth() bool { return p.lastForceReauth.Load() }
 
 // TokenRequests counts the POSTs that reached the token endpoint, faulty or not.
 func (p *Provider) TokenRequests() int { return int(p.tokenRequests.Load()) }
@@ -169,6 +209,9 @@ func (p *Provider) UserinfoRequests() int { return int(p.userinfoRequests.Load()
 
 // ExchangeRequests counts the requests that reached the long-lived exchange.
 func (p *Provider) ExchangeRequests() int { return int(p.exchangeRequests.Load()) }
+
+// RefreshRequests counts the requests that reached the token refresh.
+func (p *Provider) RefreshRequests() int { return int(p.refreshRequests.Load()) }
 
 // ServeHTTP routes to the endpoint named by the request path.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +231,15 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.serveToken(w, r)
+	case settingsPath:
+		switch r.Method {
+		case http.MethodGet:
+			p.serveSettings(w, r)
+		case http.MethodPost:
+			p.serveSettingsAction(w, r)
+		default:
+			methodNotAllowed(w, "GET, POST")
+		}
 	default:
 		p.serveGraph(w, r, stripVersion(path))
 	}
@@ -228,45 +280,6 @@ func stripVersion(path string) string {
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	graphError(w, http.StatusMethodNotAllowed, 100, "Unsupported method, allowed: "+allow)
-}
-
-// newGrant records a fresh single-use code for an allowed consent.
-func (p *Provider) newGrant(g grant) string {
-	code := randomString("AQ", 48)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	p.codes.put(code, g, now.Add(codeLifetime), now)
-	return code
-}
-
-// takeGrant consumes code whether or not it is valid, so a second attempt
-// with the same code fails like it does at Instagram.
-func (p *Provider) takeGrant(code string) (grant, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.codes.take(code, p.now())
-}
-
-// newToken issues an access token for username: short-lived (1 hour) or
-// long-lived (60 days).
-func (p *Provider) newToken(username string, long bool) string {
-	lifetime := shortLifetime
-	if long {
-		lifetime = longLifetime
-	}
-	token := randomString("IGAA", 96)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	p.tokens.put(token, tokenInfo{username: username, long: long}, now.Add(lifetime), now)
-	return token
-}
-
-func (p *Provider) lookupToken(token string) (tokenInfo, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.tokens.get(token, p.now())
 }
 
 // randomString is prefix followed by n base64url characters from crypto/rand,

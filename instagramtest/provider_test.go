@@ -322,15 +322,15 @@ func TestTokenErrors(t *testing.T) {
 		change func(url.Values)
 		want   string
 	}{
-		"wrong client":    {func(f url.Values) { f.Set("client_id", "x") }, msgInvalidApp},
-		"wrong secret":    {func(f url.Values) { f.Set("client_secret", "x") }, msgBadSecret},
-		"grant type":      {func(f url.Values) { f.Set("grant_type", "password") }, msgBadGrantType},
-		"unknown code":    {func(f url.Values) { f.Set("code", "nope") }, msgCodeNotFound},
-		"no code":         {func(f url.Values) { f.Del("code") }, msgCodeNotFound},
-		"code with #_":    {func(f url.Values) { f.Set("code", f.Get("code")+"#_") }, msgCodeNotFound},
-		"trailing slash":  {func(f url.Values) { f.Set("redirect_uri", testRedirect+"/") }, msgRedirectDiffer},
-		"extra query":     {func(f url.Values) { f.Set("redirect_uri", testRedirect+"?a=b") }, msgRedirectDiffer},
-		"no redirect_uri": {func(f url.Values) { f.Del("redirect_uri") }, msgRedirectDiffer},
+		"wrong client":    {func(f url.Values) { f.Set("client_id", "x") }, MsgInvalidPlatformApp},
+		"wrong secret":    {func(f url.Values) { f.Set("client_secret", "x") }, MsgBadClientSecret},
+		"grant type":      {func(f url.Values) { f.Set("grant_type", "password") }, MsgUnsupportedGrantType},
+		"unknown code":    {func(f url.Values) { f.Set("code", "nope") }, MsgCodeNotFound},
+		"no code":         {func(f url.Values) { f.Del("code") }, MsgCodeNotFound},
+		"code with #_":    {func(f url.Values) { f.Set("code", f.Get("code")+"#_") }, MsgCodeNotFound},
+		"trailing slash":  {func(f url.Values) { f.Set("redirect_uri", testRedirect+"/") }, MsgRedirectURIMismatch},
+		"extra query":     {func(f url.Values) { f.Set("redirect_uri", testRedirect+"?a=b") }, MsgRedirectURIMismatch},
+		"no redirect_uri": {func(f url.Values) { f.Del("redirect_uri") }, MsgRedirectURIMismatch},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -347,12 +347,13 @@ func TestTokenErrors(t *testing.T) {
 
 func TestCodeIsSingleUse(t *testing.T) {
 	s := Start(t, testClient, testSecret)
+	used := `{"code":400,"error_message":"` + MsgCodeUsed + `","error_type":"OAuthException"}`
 	code := login(t, s, "alice")
 	if status, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); status != 200 {
 		t.Fatalf("first use: %d %s", status, body)
 	}
-	if _, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); !strings.Contains(body, msgCodeNotFound) {
-		t.Fatalf("reuse: %s", body)
+	if status, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); status != 400 || body != used {
+		t.Fatalf("reuse: %d %s", status, body)
 	}
 
 	// A failed attempt burns the code too.
@@ -360,8 +361,17 @@ func TestCodeIsSingleUse(t *testing.T) {
 	bad := tokenForm(code)
 	bad.Set("redirect_uri", testRedirect+"/")
 	do(t, "POST", s.TokenURL(), bad)
-	if _, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); !strings.Contains(body, msgCodeNotFound) {
-		t.Fatalf("after failed attempt: %s", body)
+	if status, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); status != 400 || body != used {
+		t.Fatalf("after failed attempt: %d %s", status, body)
+	}
+
+	// A used code is remembered only as long as it would have lived.
+	advance := fakeClock(s.Provider)
+	code = login(t, s, "alice")
+	do(t, "POST", s.TokenURL(), tokenForm(code))
+	advance(codeLifetime + time.Second)
+	if _, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); !strings.Contains(body, MsgCodeNotFound) {
+		t.Fatalf("long after use: %s", body)
 	}
 }
 
@@ -370,9 +380,7 @@ func TestCodeIsSingleUse(t *testing.T) {
 func fakeClock(p *Provider) (advance func(time.Duration)) {
 	var ns atomic.Int64
 	ns.Store(time.Now().UnixNano())
-	p.mu.Lock()
-	p.now = func() time.Time { return time.Unix(0, ns.Load()) }
-	p.mu.Unlock()
+	p.SetClock(func() time.Time { return time.Unix(0, ns.Load()) })
 	return func(d time.Duration) { ns.Add(int64(d)) }
 }
 
@@ -381,7 +389,7 @@ func TestExpiry(t *testing.T) {
 	advance := fakeClock(s.Provider)
 	code := login(t, s, "alice")
 	advance(time.Hour + time.Second)
-	if _, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); !strings.Contains(body, msgCodeNotFound) {
+	if _, _, body := do(t, "POST", s.TokenURL(), tokenForm(code)); !strings.Contains(body, MsgCodeNotFound) {
 		t.Fatalf("expired code: %s", body)
 	}
 
@@ -408,8 +416,8 @@ func meURL(base, token, proof, fields string) string {
 func TestMe(t *testing.T) {
 	s := Start(t, testClient, testSecret)
 	token := shortToken(t, s, "alice")
-	badToken := `{"error":{"code":190,"fbtrace_id":"A1b2C3","message":"` + msgBadToken + `","type":"OAuthException"}}`
-	badProof := `{"error":{"code":100,"fbtrace_id":"A1b2C3","message":"` + msgBadProof + `","type":"OAuthException"}}`
+	badToken := `{"error":{"code":190,"fbtrace_id":"A1b2C3","message":"` + MsgInvalidToken + `","type":"OAuthException"}}`
+	badProof := `{"error":{"code":100,"fbtrace_id":"A1b2C3","message":"` + MsgBadProof + `","type":"OAuthException"}}`
 	idName := `{"id":"` + UserID("alice") + `","username":"alice"}`
 	cases := []struct {
 		name, url string
@@ -576,7 +584,7 @@ func TestUserinfoFail(t *testing.T) {
 func TestCountersStartAtZero(t *testing.T) {
 	s := Start(t, testClient, testSecret)
 	login(t, s, "alice")
-	if s.TokenRequests()+s.UserinfoRequests()+s.ExchangeRequests() != 0 {
+	if s.TokenRequests()+s.UserinfoRequests()+s.ExchangeRequests()+s.RefreshRequests() != 0 {
 		t.Fatal("consent alone counted a request")
 	}
 }
@@ -614,30 +622,6 @@ func TestSetShapeRejectsUnknown(t *testing.T) {
 		}
 	}()
 	New("a", "b").SetShape("xml")
-}
-
-func TestStoreBounded(t *testing.T) {
-	now := time.Now()
-	s := newStore[int](10)
-	for i := range 100 {
-		s.put(strconv.Itoa(i), i, now.Add(time.Hour), now)
-	}
-	if len(s.items) != 10 || len(s.order) != 10 {
-		t.Fatalf("%d items, %d queued", len(s.items), len(s.order))
-	}
-	if _, ok := s.get("99", now); !ok {
-		t.Fatal("newest entry evicted")
-	}
-	if _, ok := s.get("0", now); ok {
-		t.Fatal("oldest entry kept")
-	}
-	// Expired and taken entries go at the next put.
-	s.take("95", now)
-	later := now.Add(2 * time.Hour)
-	s.put("new", 1, later.Add(time.Hour), later)
-	if len(s.items) != 1 || len(s.order) != 1 {
-		t.Fatalf("after expiry: %d items, %d queued", len(s.items), len(s.order))
-	}
 }
 
 func TestDoesNotImportRootPackage(t *testing.T) {

@@ -18,14 +18,20 @@ type Server struct {
 	*Provider
 	URL string // http://127.0.0.1:port, no trailing slash
 
-	srv *httptest.Server
+	srv    *httptest.Server
+	closer *idleCloser // StartClosingIdle's, or nil
 }
 
 // Start serves a new Provider on a free 127.0.0.1 port until the test ends.
 func Start(t testing.TB, clientID, clientSecret string) *Server {
 	t.Helper()
 	p := New(clientID, clientSecret)
-	srv := httptest.NewServer(p)
+	return serve(t, p, httptest.NewUnstartedServer(p))
+}
+
+// serve starts srv for p until the test ends.
+func serve(t testing.TB, p *Provider, srv *httptest.Server) *Server {
+	srv.Start()
 	t.Cleanup(func() {
 		// Cut connections first: a handler waiting in a token delay then
 		// sees its request cancelled, and Close does not wait for it.
@@ -47,14 +53,22 @@ func (s *Server) UserinfoURL() string { return s.URL + "/me" }
 // ExchangeURL is the long-lived token exchange.
 func (s *Server) ExchangeURL() string { return s.URL + "/access_token" }
 
+// RefreshURL is the long-lived token refresh.
+func (s *Server) RefreshURL() string { return s.URL + "/refresh_access_token" }
+
+// SettingsURL is the mock's "Apps and websites" page, where a user removes
+// the app or asks for data deletion.
+func (s *Server) SettingsURL() string { return s.URL + settingsPath }
+
 // Consent plays the user at the consent page, over real HTTP and without a
 // browser: it GETs authorizeURL (the full URL a client redirected to) with
 // client, checks the page is the consent form, and submits it as the Allow
 // button (with username) or the Deny button would. It returns the Location
 // the provider redirects to, which is the client's callback with code or
-// error, without following it. client may be nil for http.DefaultClient; its
-// cookie jar and transport are used, its redirect policy is not for the
-// submission.
+// error, without following it. It types username over any the page offers
+// from the mock's session cookie ("Continue as"), so it works on both forms
+// of the page. client may be nil for http.DefaultClient; its cookie jar and
+// transport are used, its redirect policy is not for the submission.
 func Consent(client *http.Client, authorizeURL, username string, allow bool) (callbackURL string, err error) {
 	if client == nil {
 		client = http.DefaultClient

@@ -21,6 +21,8 @@ func TestServerURLs(t *testing.T) {
 		s.TokenURL():     "/oauth/access_token",
 		s.UserinfoURL():  "/me",
 		s.ExchangeURL():  "/access_token",
+		s.RefreshURL():   "/refresh_access_token",
+		s.SettingsURL():  "/settings/apps",
 	} {
 		if got != s.URL+want {
 			t.Errorf("%s, want %s%s", got, s.URL, want)

@@ -10,22 +10,33 @@ import "time"
 // evicted. The caller holds the Provider's mutex.
 type store[V any] struct {
 	items map[string]entry[V]
-	order []string // keys in insertion order; may name deleted keys
+	order []queued // insertion order; may name deleted or replaced entries
 	limit int
+	seq   uint64
 }
 
 type entry[V any] struct {
 	value   V
 	expires time.Time
+	seq     uint64 // which put made it, to tell it from an older one of the same key
+}
+
+type queued struct {
+	key string
+	seq uint64
 }
 
 func newStore[V any](limit int) store[V] {
 	return store[V]{items: make(map[string]entry[V]), limit: limit}
 }
 
+// put adds or replaces key. A replaced entry moves to the back of the queue;
+// its old place is skipped when it reaches the front, so that it cannot
+// take the new entry with it.
 func (s *store[V]) put(key string, value V, expires, now time.Time) {
-	s.items[key] = entry[V]{value: value, expires: expires}
-	s.order = append(s.order, key)
+	s.seq++
+	s.items[key] = entry[V]{value: value, expires: expires, seq: s.seq}
+	s.order = append(s.order, queued{key: key, seq: s.seq})
 	s.prune(now)
 }
 
@@ -46,14 +57,36 @@ func (s *store[V]) take(key string, now time.Time) (V, bool) {
 	return v, ok
 }
 
+// deleteIf deletes every entry whose value matches. It visits them all, so
+// it is for rare events (a user removing the app), not for each request.
+func (s *store[V]) deleteIf(match func(V) bool) {
+	for key, e := range s.items {
+		if match(e.value) {
+			delete(s.items, key)
+		}
+	}
+}
+
+// values returns every value, expired or not, in no particular order.
+func (s *store[V]) values() []V {
+	out := make([]V, 0, len(s.items))
+	for _, e := range s.items {
+		out = append(out, e.value)
+	}
+	return out
+}
+
 func (s *store[V]) prune(now time.Time) {
 	for len(s.order) > 0 {
-		key := s.order[0]
-		e, ok := s.items[key]
-		if ok && now.Before(e.expires) && len(s.order) <= s.limit {
+		q := s.order[0]
+		e, ok := s.items[q.key]
+		current := ok && e.seq == q.seq
+		if current && now.Before(e.expires) && len(s.order) <= s.limit {
 			return
 		}
-		delete(s.items, key)
+		if current {
+			delete(s.items, q.key)
+		}
 		s.order = s.order[1:]
 	}
 }

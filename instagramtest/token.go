@@ -8,13 +8,27 @@ import (
 	"time"
 )
 
-// Token endpoint error messages, as Instagram words them.
+// Token endpoint error messages, as Instagram words them, for a client's
+// tests to check that it recognises each misconfiguration. Instagram has
+// been quoted with and without a final period on some of them: match by
+// prefix rather than equality.
 const (
-	msgInvalidApp     = "Invalid platform app"
-	msgBadSecret      = "Error validating client secret."
-	msgBadGrantType   = "Unsupported grant_type"
-	msgCodeNotFound   = "Matching code was not found or was already used"
-	msgRedirectDiffer = "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request"
+	// MsgInvalidPlatformApp: the client_id is not the Instagram app's id
+	// (typically the Facebook app's id was used instead).
+	MsgInvalidPlatformApp = "Invalid platform app"
+	// MsgBadClientSecret: the client_secret is not the app's.
+	MsgBadClientSecret = "Error validating client secret"
+	// MsgRedirectURIMismatch: redirect_uri differs, even by a byte, from
+	// the one given to the authorize page.
+	MsgRedirectURIMismatch = "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request"
+	// MsgCodeNotFound: the code is unknown or expired.
+	MsgCodeNotFound = "Matching code was not found or was already used"
+	// MsgCodeUsed: the code was exchanged before (or burnt by a failed
+	// attempt).
+	MsgCodeUsed = "This authorization code has been used"
+	// MsgUnsupportedGrantType: grant_type is not authorization_code. Not
+	// checked against Instagram's wording.
+	MsgUnsupportedGrantType = "Unsupported grant_type"
 )
 
 // serveToken is POST /oauth/access_token: the authorization code exchange.
@@ -35,22 +49,52 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	form := r.PostForm
 	// The code is burnt before anything else is checked: at Instagram any
 	// attempt naming a code uses it up, so a client that retries fails.
-	g, found := p.takeGrant(form.Get("code"))
+	g, found, used := p.takeGrant(form.Get("code"))
 	switch {
 	case form.Get("client_id") != p.clientID:
-		oauthError(w, msgInvalidApp)
+		oauthError(w, MsgInvalidPlatformApp)
 	case form.Get("client_secret") != p.clientSecret:
-		oauthError(w, msgBadSecret)
+		oauthError(w, MsgBadClientSecret)
 	case form.Get("grant_type") != "authorization_code":
-		oauthError(w, msgBadGrantType)
+		oauthError(w, MsgUnsupportedGrantType)
+	case used:
+		oauthError(w, MsgCodeUsed)
 	case !found:
-		oauthError(w, msgCodeNotFound)
+		oauthError(w, MsgCodeNotFound)
 	case form.Get("redirect_uri") != g.redirectURI:
-		oauthError(w, msgRedirectDiffer)
+		oauthError(w, MsgRedirectURIMismatch)
 	default:
-		token := p.newToken(g.username, false)
+		token, _ := p.newToken(g.username, false)
 		writeJSON(w, http.StatusOK, p.tokenAnswer(token, g))
 	}
+}
+
+// newGrant records a fresh single-use code for an allowed consent.
+func (p *Provider) newGrant(g grant) string {
+	code := randomString("AQ", 48)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.codes.put(code, g, now.Add(codeLifetime), now)
+	return code
+}
+
+// takeGrant consumes code whether or not the attempt will succeed, so a
+// second attempt with the same code fails like it does at Instagram. used
+// says the code was valid and had been taken before: Instagram says so
+// rather than "not found".
+func (p *Provider) takeGrant(code string) (g grant, found, used bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	if _, used = p.usedCodes.get(code, now); used {
+		return grant{}, false, true
+	}
+	g, found = p.codes.take(code, now)
+	if found {
+		p.usedCodes.put(code, struct{}{}, now.Add(codeLifetime), now)
+	}
+	return g, found, false
 }
 
 // injectTokenFault applies SetTokenFault and reports whether it answered (or

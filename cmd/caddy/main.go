@@ -1,7 +1,8 @@
 // Command caddy is a development build of Caddy: the standard modules, the
-// instagram_auth plugin, and the mock Instagram (instagram_mock) that the
-// offline demo and the benchmarks log in against. Production builds use
-// xcaddy and never include the mock.
+// instagram_auth plugin, the mock Instagram (instagram_mock) that the
+// offline demo and the benchmarks log in against, and the demo's WebSocket
+// echo (websocket_echo). Production builds use xcaddy and never include
+// the mock or the echo.
 //
 //	go run ./cmd/caddy run --config demo/Caddyfile
 package main
@@ -12,6 +13,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/b4b0c547/caddy-instagram-auth"
+	_ "github.com/b4b0c547/caddy-instagram-auth/demo/wsecho"
 	_ "github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 )
 

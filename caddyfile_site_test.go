@@ -1,0 +1,104 @@
+package instagramauth
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+)
+
+// Tests of where the directive may stand in a Caddyfile: at the top level
+// of the site, once per callback path.
+
+func adapt(src string) error {
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), nil)
+	return err
+}
+
+const minimalBlock = "{\n\t\tclient_id 1\n\t\tclient_secret s\n\t}"
+
+// Inside handle, route or any other block, requests for the callback and
+// logout paths would never reach the directive, and the other routes would
+// pass the client's identity headers on: refused, with the line.
+func TestDirectiveInsideABlockRefused(t *testing.T) {
+	for name, site := range map[string]string{
+		"handle":       "http://localhost {\n\thandle /admin/* {\n\t\tinstagram_auth " + minimalBlock + "\n\t\treverse_proxy 127.0.0.1:9\n\t}\n}\n",
+		"route":        "http://localhost {\n\troute {\n\t\tinstagram_auth " + minimalBlock + "\n\t\treverse_proxy 127.0.0.1:9\n\t}\n}\n",
+		"handle_path":  "http://localhost {\n\thandle_path /admin/* {\n\t\tinstagram_auth " + minimalBlock + "\n\t}\n}\n",
+		"named route":  "&(app) {\n\tinstagram_auth " + minimalBlock + "\n}\nhttp://localhost {\n\tinvoke app\n}\n",
+		"nested twice": "http://localhost {\n\thandle {\n\t\troute /x {\n\t\t\tinstagram_auth " + minimalBlock + "\n\t\t}\n\t}\n}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := adapt(site)
+			if err == nil {
+				t.Fatal("adapted without error")
+			}
+			msg := err.Error()
+			line := fmt.Sprintf("Caddyfile:%d", 1+strings.Count(site[:strings.Index(site, "instagram_auth")], "\n"))
+			for _, want := range []string{"top level", "instagram_auth /admin* {", line} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+		})
+	}
+	// What the error advises adapts.
+	if err := adapt("http://localhost {\n\tinstagram_auth /admin* " + minimalBlock + "\n\thandle /admin/* {\n\t\treverse_proxy 127.0.0.1:9\n\t}\n}\n"); err != nil {
+		t.Errorf("top level with a matcher: %v", err)
+	}
+	// A snippet imported at the top level is the top level.
+	if err := adapt("(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\nhttp://localhost {\n\timport auth\n}\n"); err != nil {
+		t.Errorf("imported snippet: %v", err)
+	}
+}
+
+// Two directives of one site with the same callback path: the first would
+// serve every callback, judging the second's users by its allow_users.
+// Refused at the line of the second. Two sites may use the same path.
+func TestSameCallbackTwiceInASite(t *testing.T) {
+	second := "\tinstagram_auth /team* {\n\t\tclient_id 2\n\t\tclient_secret t\n\t\tredirect_uri %s\n\t}\n"
+	for _, redirect := range []string{defaultRedirectPath, "https://site.example" + defaultRedirectPath} {
+		site := "http://localhost {\n\tinstagram_auth /admin* " + minimalBlock + "\n" + fmt.Sprintf(second, redirect) + "}\n"
+		err := adapt(site)
+		if err == nil {
+			t.Fatalf("redirect_uri %s twice: adapted without error", redirect)
+		}
+		for _, want := range []string{"redirect_uri", defaultRedirectPath, "directive at Caddyfile:2", "Caddyfile:6"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+	}
+	own := "http://localhost {\n\tinstagram_auth /admin* " + minimalBlock + "\n" + fmt.Sprintf(second, "/oauth2/instagram/team-callback") + "}\n"
+	if err := adapt(own); err != nil {
+		t.Errorf("each with its own callback: %v", err)
+	}
+	twoSites := "http://localhost:8001 {\n\tinstagram_auth " + minimalBlock + "\n}\nhttp://localhost:8002 {\n\tinstagram_auth " + minimalBlock + "\n}\n"
+	if err := adapt(twoSites); err != nil {
+		t.Errorf("two sites, one path each: %v", err)
+	}
+	// One site block with several addresses is one site.
+	oneBlock := "http://a.localhost, http://b.localhost {\n\tinstagram_auth /x* " + minimalBlock + "\n\tinstagram_auth /y* " + minimalBlock + "\n}\n"
+	if err := adapt(oneBlock); err == nil || !strings.Contains(err.Error(), "Caddyfile:6") {
+		t.Errorf("one block of two addresses: %v, want the second directive refused", err)
+	}
+}
+
+// Directives with their own cookies cannot share a logout path: the first
+// would clear only its own cookie, and the second's user would stay logged
+// in after logging out. With the same cookie, one logout serves both.
+func TestSharedLogoutPathNeedsSharedCookie(t *testing.T) {
+	site := "http://localhost {\n\tinstagram_auth /admin* " + minimalBlock + "\n" +
+		"\tinstagram_auth /team* {\n\t\tclient_id 2\n\t\tclient_secret t\n\t\tredirect_uri /team/cb\n%s\t}\n}\n"
+	err := adapt(fmt.Sprintf(site, "\t\tcookie_name team_auth\n"))
+	if err == nil || !strings.Contains(err.Error(), "logout_path") || !strings.Contains(err.Error(), "Caddyfile:6") {
+		t.Errorf("own cookie, shared logout path: %v, want logout_path refused at line 6", err)
+	}
+	if err := adapt(fmt.Sprintf(site, "\t\tcookie_name team_auth\n\t\tlogout_path /team/logout\n")); err != nil {
+		t.Errorf("own cookie, own logout path: %v", err)
+	}
+	if err := adapt(fmt.Sprintf(site, "")); err != nil {
+		t.Errorf("same cookie, shared logout path: %v", err)
+	}
+}

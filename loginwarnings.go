@@ -1,0 +1,81 @@
+package instagramauth
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+)
+
+// Logins that cannot succeed because of how the site is set up end in
+// "Login expired", which does not say why. The first such login a handler
+// starts logs a warning that does, once per trap, never per request.
+
+const (
+	warnedPlainHTTP uint32 = 1 << iota
+	warnedOtherHost
+)
+
+// warnOnce reports whether the trap bit has not been warned about yet, and
+// marks it.
+func (h *Handler) warnOnce(bit uint32) bool {
+	return atomic.OrUint32(&h.warned, bit)&bit == 0
+}
+
+// warnIfLoginWillFail runs on every login start: nothing here allocates
+// until there is something to log.
+func (h *Handler) warnIfLoginWillFail(r *http.Request) {
+	if r.TLS == nil && !h.InsecureCookies && h.warnOnce(warnedPlainHTTP) {
+		// Browsers drop Secure cookies sent by http:// sites other than
+		// localhost, so the callback finds no state.
+		h.logger.Warn("a login started over plain HTTP, but the plugin's cookies are Secure: browsers drop Secure cookies "+
+			"on http:// sites other than localhost, so logins end in \"Login expired\". Serve the site over HTTPS, or, for "+
+			"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
+			"set an absolute https redirect_uri", zap.String("host", r.Host))
+	}
+	if cb := callbackHost(h.RedirectURI); cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
+		// The state cookie is set on the host the login started on.
+		h.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
+			"the callback finds none and the login ends in \"Login expired\". Send visitors to redirect_uri's host "+
+			"(a redirect from the other one), or set cookie_domain to a domain both hosts share",
+			zap.String("host", r.Host), zap.String("callback_host", cb))
+	}
+}
+
+// callbackHost is the host[:port] of an absolute redirect_uri, "" for a
+// path (completed with the request's own host). validate has checked it is
+// an absolute http(s) URL.
+func callbackHost(redirectURI string) string {
+	_, rest, ok := strings.Cut(redirectURI, "://")
+	if !ok {
+		return ""
+	}
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return rest
+}
+
+// cookieReaches reports whether a cookie set by host is sent to callback:
+// the same host (cookies ignore ports), or both within cookie_domain.
+func (h *Handler) cookieReaches(host, callback string) bool {
+	a, b := hostOnly(host), hostOnly(callback)
+	if a == b {
+		return true
+	}
+	d := strings.ToLower(strings.TrimPrefix(h.CookieDomain, "."))
+	within := func(x string) bool { return x == d || strings.HasSuffix(x, "."+d) }
+	return d != "" && within(a) && within(b)
+}
+
+func hostOnly(hostport string) string {
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		hostport = host
+	}
+	return strings.ToLower(strings.Trim(hostport, "[]"))
+}

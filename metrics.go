@@ -1,0 +1,169 @@
+package instagramauth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Prometheus metrics (the README's behaviour 25). The collectors exist once
+// per process and are registered into the registry of every config that
+// loads, so `caddy reload` keeps the counts and two sites share one set of
+// series. Every series is resolved here, once: counting costs a request one
+// atomic add, with no label lookup. Labels are small fixed sets, never a
+// user, a host or a path.
+
+// The label values, in the order of the constants that index them.
+var (
+	requestOutcomes   = []string{"authenticated", "redirected", "unauthorized", "passed", "preflight"}
+	loginResults      = []string{"success", "denied", "not_allowed", "bad_state", "provider_error", "throttled"}
+	revocationSources = []string{"logout", "logout_all", "deauthorize", "data_deletion"}
+	providerEndpoints = []string{"token", "exchange", "userinfo", "refresh"}
+	callResults       = []string{"ok", "error"}
+)
+
+// requestOutcome is what the handler did with a request that is not for one
+// of its own paths.
+type requestOutcome uint8
+
+const (
+	outcomeAuthenticated requestOutcome = iota // a session: passed on with its identity
+	outcomeRedirected                          // a page load sent to Instagram
+	outcomeUnauthorized                        // the 401 of an API call
+	outcomePassed                              // outside the directive's matcher
+	outcomePreflight                           // a CORS preflight passed on (allow_preflight)
+)
+
+// loginResult is how a callback from Instagram ended.
+type loginResult uint8
+
+const (
+	loginSuccess       loginResult = iota
+	loginDenied                    // refused at Instagram (error=...)
+	loginNotAllowed                // not in allow_users
+	loginBadState                  // missing, expired, forged or used state
+	loginProviderError             // Instagram's token endpoint failed
+	loginThrottled                 // login_rate_limit or the in-flight bound
+)
+
+// revocationSource is what ended sessions before their time.
+type revocationSource uint8
+
+const (
+	revokedLogout       revocationSource = iota // logout_path
+	revokedLogoutAll                            // logout_path?all=1
+	revokedDeauthorize                          // Meta's deauthorize callback
+	revokedDataDeletion                         // Meta's data deletion callback
+)
+
+// providerEndpoint is the Instagram endpoint a call went to.
+type providerEndpoint uint8
+
+const (
+	endpointToken    providerEndpoint = iota // token_url
+	endpointExchange                         // long_lived_token
+	endpointUserinfo                         // userinfo_url
+	endpointRefresh                          // token_refresh
+)
+
+// pluginMetrics holds the collectors and every series resolved from them.
+type pluginMetrics struct {
+	collectors      []prometheus.Collector
+	requests        []prometheus.Counter
+	logins          []prometheus.Counter
+	revocations     []prometheus.Counter
+	providerOK      []prometheus.Counter // by endpoint
+	providerError   []prometheus.Counter // by endpoint
+	providerSeconds []prometheus.Observer
+	refreshes       []prometheus.Counter // ok, error
+}
+
+var metrics = newPluginMetrics()
+
+func newPluginMetrics() *pluginMetrics {
+	m := &pluginMetrics{}
+	counters := func(name, help, label string, values []string) []prometheus.Counter {
+		vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "caddy", Subsystem: "instagram_auth", Name: name, Help: help,
+		}, []string{label})
+		m.collectors = append(m.collectors, vec)
+		all := make([]prometheus.Counter, len(values))
+		for i, v := range values {
+			all[i] = vec.WithLabelValues(v)
+		}
+		return all
+	}
+	m.requests = counters("requests_total", "Requests decided by instagram_auth, by outcome (its own paths are counted as logins and revocations).", "outcome", requestOutcomes)
+	m.logins = counters("logins_total", "Callbacks from Instagram, by result.", "result", loginResults)
+	m.revocations = counters("revocations_total", "Sessions ended before their time, by source.", "source", revocationSources)
+	m.refreshes = counters("refreshes_total", "Access token refreshes, by result.", "result", callResults)
+
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "instagram_auth", Name: "provider_requests_total",
+		Help: "Calls to Instagram, by endpoint and result.",
+	}, []string{"endpoint", "result"})
+	seconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "caddy", Subsystem: "instagram_auth", Name: "provider_request_duration_seconds",
+		Help:    "Duration of calls to Instagram, failed ones included, by endpoint.",
+		Buckets: prometheus.DefBuckets, // 5ms to 10s, the default timeout
+	}, []string{"endpoint"})
+	m.collectors = append(m.collectors, calls, seconds)
+	for _, e := range providerEndpoints {
+		m.providerOK = append(m.providerOK, calls.WithLabelValues(e, callResults[0]))
+		m.providerError = append(m.providerError, calls.WithLabelValues(e, callResults[1]))
+		m.providerSeconds = append(m.providerSeconds, seconds.WithLabelValues(e))
+	}
+	return m
+}
+
+// registerMetrics adds the collectors to a config's registry. A registry
+// that has them already (a second site of the same config) is fine; a
+// different collector under one of these names is an error. A nil registry
+// (a context made without a config) has nothing to serve.
+func registerMetrics(registry *prometheus.Registry) error {
+	if registry == nil {
+		return nil
+	}
+	for _, c := range metrics.collectors {
+		err := registry.Register(c)
+		var already prometheus.AlreadyRegisteredError
+		if err != nil && !(errors.As(err, &already) && already.ExistingCollector == c) {
+			return fmt.Errorf("registering metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// countRequest counts a request the handler decided on.
+func countRequest(o requestOutcome) { metrics.requests[o].Inc() }
+
+// countLogin counts a callback's result.
+func countLogin(r loginResult) { metrics.logins[r].Inc() }
+
+// countRevocation counts sessions ended before their time.
+func countRevocation(s revocationSource) { metrics.revocations[s].Inc() }
+
+// countRefresh counts an access token refresh and its result.
+func countRefresh(err error) {
+	if err != nil {
+		metrics.refreshes[1].Inc()
+		return
+	}
+	metrics.refreshes[0].Inc()
+}
+
+// observeProvider counts a call to Instagram that started at start and
+// ended with *err, and records how long it took. Deferred at the top of the
+// call, with the call's named error result:
+//
+//	defer observeProvider(endpointToken, time.Now(), &err)
+func observeProvider(e providerEndpoint, start time.Time, err *error) {
+	metrics.providerSeconds[e].Observe(time.Since(start).Seconds())
+	if *err != nil {
+		metrics.providerError[e].Inc()
+		return
+	}
+	metrics.providerOK[e].Inc()
+}

@@ -1,0 +1,68 @@
+package instagramauth
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+const startupMessage = "the redirect URI to register with Instagram"
+
+// Behaviour 27: one INFO line names the redirect URI to register: the URL
+// itself, or for a path, the site's origin followed by it.
+func TestStartupNamesTheRedirectURI(t *testing.T) {
+	for _, tc := range []struct{ redirectURI, want string }{
+		{defaultRedirectPath, "https://<your site>" + defaultRedirectPath},
+		{"/auth/cb", "https://<your site>/auth/cb"},
+		{"https://app.example.com/oauth2/instagram/callback", "https://app.example.com/oauth2/instagram/callback"},
+	} {
+		h := unitHandler(t)
+		h.RedirectURI = tc.redirectURI
+		core, logs := observer.New(zapcore.InfoLevel)
+		h.logger = zap.New(core)
+		h.logStartup()
+
+		lines := logs.FilterMessage(startupMessage).All()
+		if len(lines) != 1 {
+			t.Fatalf("redirect_uri %s: %d start-up lines naming it, want 1", tc.redirectURI, len(lines))
+		}
+		fields := lines[0].ContextMap()
+		if lines[0].Level != zapcore.InfoLevel || fields["redirect_uri"] != tc.want || fields["client_id"] != h.ClientID {
+			t.Errorf("redirect_uri %s: logged %v %v, want INFO with redirect_uri %s and the client_id", tc.redirectURI, lines[0].Level, fields, tc.want)
+		}
+		hint, _ := fields["hint"].(string)
+		if path := strings.HasPrefix(tc.redirectURI, "/"); path != strings.Contains(hint, "origin") {
+			t.Errorf("redirect_uri %s: hint %q", tc.redirectURI, hint)
+		}
+	}
+}
+
+// Behaviour 27 in a real Caddy: the line is written once per config load
+// (start-up and each reload), not once per request.
+func TestStartupLineOncePerLoad(t *testing.T) {
+	h := newHarness(t, withOptions("redirect_uri http://localhost:9080/oauth2/instagram/callback"))
+	h.mustLogin(h.client, "uma", "/")
+	h.options += "session_lifetime 2h\n"
+	h.load(h.caddyfile())
+	h.get("/")
+
+	h.get(defaultLogoutPath)
+	log := readLog(t, h.logFile, `"msg":"logout"`) // the last line written
+	var lines []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, `"msg":"`+startupMessage+`"`) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d start-up lines for two loads, want 2", len(lines))
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, `"redirect_uri":"http://localhost:9080/oauth2/instagram/callback"`) {
+			t.Errorf("start-up line without the redirect URI: %s", l)
+		}
+	}
+}

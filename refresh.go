@@ -1,0 +1,71 @@
+package instagramauth
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+)
+
+// Token refresh (the README's behaviour 11). A 60-day token dies before a
+// longer session does, so while the session is in use, in the last 7 days
+// of its token, the plugin asks Instagram for a new one, forwards it and
+// seals it into the cookie. Instagram's answer is awaited at most timeout;
+// when it refuses or fails, the old token goes on and the session is left
+// alone for an hour. The session still ends with the token it forwards
+// (endOf caps it at tokenExpires).
+
+const (
+	refreshWindow     = 7 * 24 * 3600 // seconds before the token's end from which a refresh is due
+	refreshRetryAfter = 3600          // seconds before a session is tried again on this instance
+)
+
+// refreshDue is the hot path's test: a few comparisons. A refresh is due
+// for a 60-day token (only those can be refreshed) within refreshWindow of
+// its end, in a session that would last longer than that token.
+func (h *Handler) refreshDue(s *session, t int64) bool {
+	return h.cfg.tokenRefresh && s.longLived && s.tokenExpires-t <= refreshWindow &&
+		min(s.expires, s.created+h.cfg.sessionLifetime) > s.tokenExpires
+}
+
+// refresh gives s a new token, when Instagram gives one in time; it
+// reports whether s changed, and so must be sealed again. It joins the
+// session's refresh in flight, or starts one, and waits for it: at most
+// timeout, since the call ends by then, and less for a request that joins
+// late.
+func (h *Handler) refresh(r *http.Request, s *session, t int64) bool {
+	out, f, lead := h.shared.refreshes.begin(s.id, t)
+	if f == nil {
+		return out.applyTo(s)
+	}
+	if lead {
+		go h.runRefresh(f, s.id, s.userID, s.token)
+	}
+	select {
+	case <-f.done:
+		return f.out.applyTo(s)
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// runRefresh calls Instagram for every request of the session, waiting or
+// still to come: it does not end with the request that started it, and it
+// ends within timeout, which bounds every wait. Its outcome is kept for the
+// session's next requests, even those that come with the cookie from
+// before the refresh. It logs once per call, never the token.
+func (h *Handler) runRefresh(f *refreshFlight, id sessionID, userID, token string) {
+	// Not the request's context: the call serves every request of the
+	// session. The client's timeout ends it.
+	newToken, expires, err := h.instagram.refreshToken(context.Background(), token)
+	out := refreshOutcome{retryAt: now().Unix() + refreshRetryAfter}
+	countRefresh(err)
+	if err != nil {
+		h.logger.Warn("token refresh failed: forwarding the current token, next try in an hour",
+			zap.String("user_id", userID), zap.Error(err))
+	} else {
+		out.token, out.tokenExpires = newToken, expires.Unix()
+		h.logger.Info("token refreshed", zap.String("user_id", userID), zap.Time("token_expires", expires))
+	}
+	h.shared.refreshes.end(id, f, out)
+}

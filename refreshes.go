@@ -1,0 +1,110 @@
+package instagramauth
+
+import "sync"
+
+const (
+	// maxRefreshFlights bounds the refreshes in flight at once, per app and
+	// instance: however many sessions come due, no more calls to Instagram.
+	maxRefreshFlights = 64
+	// maxRefreshMemory bounds the sessions whose latest refresh is
+	// remembered (about 3.5 MiB of failures, 13 MiB if every one holds a
+	// new token of Instagram's size); beyond it, a random tenth is
+	// forgotten, which only lets those sessions try again sooner.
+	maxRefreshMemory = 50_000
+)
+
+// refreshes is an instance's memory of token refreshes, shared by the
+// handlers of one app across reloads: the calls in flight, and the latest
+// outcome of each session, kept an hour so that the session is not tried
+// again before then, and so that its requests still carrying the cookie
+// from before the refresh get the new token too.
+type refreshes struct {
+	mu       sync.Mutex
+	flights  map[sessionID]*refreshFlight
+	outcomes map[sessionID]refreshOutcome
+	ends     int // outcomes recorded, to prune every pruneEvery
+}
+
+// refreshFlight is one call to Instagram; done is closed once out is set.
+type refreshFlight struct {
+	done chan struct{}
+	out  refreshOutcome
+}
+
+// refreshOutcome is how a session's latest refresh ended.
+type refreshOutcome struct {
+	token        string
+	tokenExpires int64 // unix seconds; 0 when the refresh failed
+	retryAt      int64 // no new call for the session before this
+}
+
+// applyTo gives s the refreshed token, unless it holds a newer one (or
+// the refresh failed).
+func (o *refreshOutcome) applyTo(s *session) bool {
+	if o.tokenExpires <= s.tokenExpires {
+		return false
+	}
+	s.token, s.tokenExpires = o.token, o.tokenExpires
+	return true
+}
+
+func newRefreshes() *refreshes {
+	return &refreshes{flights: map[sessionID]*refreshFlight{}, outcomes: map[sessionID]refreshOutcome{}}
+}
+
+// begin returns the session's recent outcome (f nil), its flight to join,
+// or a new flight for the caller to lead. With maxRefreshFlights in
+// flight it returns neither: the session goes on with its token and tries
+// again on a later request.
+func (rf *refreshes) begin(id sessionID, t int64) (out refreshOutcome, f *refreshFlight, lead bool) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if o, ok := rf.outcomes[id]; ok && t < o.retryAt {
+		return o, nil, false
+	}
+	if f := rf.flights[id]; f != nil {
+		return refreshOutcome{}, f, false
+	}
+	if len(rf.flights) >= maxRefreshFlights {
+		return refreshOutcome{}, nil, false
+	}
+	f = &refreshFlight{done: make(chan struct{})}
+	rf.flights[id] = f
+	return refreshOutcome{}, f, true
+}
+
+// end records the flight's outcome and wakes its waiters.
+func (rf *refreshes) end(id sessionID, f *refreshFlight, out refreshOutcome) {
+	rf.mu.Lock()
+	delete(rf.flights, id)
+	rf.ends++
+	if rf.ends%pruneEvery == 0 || len(rf.outcomes) >= maxRefreshMemory {
+		rf.makeRoomLocked(now().Unix())
+	}
+	rf.outcomes[id] = out
+	rf.mu.Unlock()
+	f.out = out
+	close(f.done)
+}
+
+// makeRoomLocked forgets the outcomes past their hour and, if the memory
+// is still nearly full, a tenth of the rest in map order (random: no
+// attacker picks them), as expiringSet does.
+func (rf *refreshes) makeRoomLocked(t int64) {
+	for id, o := range rf.outcomes {
+		if o.retryAt <= t {
+			delete(rf.outcomes, id)
+		}
+	}
+	if len(rf.outcomes) < maxRefreshMemory*9/10 {
+		return
+	}
+	drop := len(rf.outcomes) / 10
+	for id := range rf.outcomes {
+		if drop == 0 {
+			break
+		}
+		delete(rf.outcomes, id)
+		drop--
+	}
+}
