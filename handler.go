@@ -51,6 +51,8 @@ const (
 	callbackRoute
 	logoutRoute
 	whoamiRoute
+	deauthorizeRoute
+	dataDeletionRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -74,6 +76,10 @@ func (h *Handler) routeOf(path string) ownRoute {
 		return logoutRoute
 	case h.WhoamiPath:
 		return whoamiRoute
+	case h.DeauthorizePath:
+		return deauthorizeRoute
+	case h.DataDeletionPath:
+		return dataDeletionRoute
 	}
 	return notOwn
 }
@@ -99,6 +105,10 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 			return caddyhttp.Error(http.StatusMethodNotAllowed, errCallbackMethod)
 		}
 		return h.serveCallback(w, r, u.Query())
+	case deauthorizeRoute:
+		return h.serveDeauthorize(w, r)
+	case dataDeletionRoute:
+		return h.serveDataDeletion(w, r)
 	}
 	return nil
 }

@@ -39,7 +39,9 @@ var clockOffset atomic.Int64
 
 func TestMain(m *testing.M) {
 	now = func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
-	os.Exit(m.Run())
+	code := m.Run()
+	removeCaddyBinary()
+	os.Exit(code)
 }
 
 func advanceClock(t *testing.T, d time.Duration) {

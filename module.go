@@ -135,6 +135,9 @@ type Handler struct {
 	// warned holds a bit per login trap already logged (loginwarnings.go).
 	// Not an atomic type: the Handler is copied by value before Provision.
 	warned uint32
+
+	// This config's storage, as the revocation sync uses it.
+	storageUser *storageUser
 }
 
 // CaddyModule returns the Caddy module information.
@@ -225,11 +228,7 @@ func (h *Handler) Validate() error {
 
 // Cleanup releases the state shared with other configs of the same app.
 func (h *Handler) Cleanup() error {
-	if h.sharedKey != "" {
-		_, err := sharedStates.Delete(h.sharedKey)
-		return err
-	}
-	return nil
+	return h.releaseSharedState()
 }
 
 // Interface guards

@@ -8,7 +8,8 @@ import (
 // revocations are the sessions and users logged out: a session by its id
 // (logout), or every session of a user that started before a time (logout
 // everywhere, Meta's callbacks). Each record is kept until the sessions it
-// names would have ended anyway. Requests only read this memory.
+// names would have ended anyway. Requests only read this memory; the
+// background sync (revocationsync.go) fills it from storage.
 type revocations struct {
 	mu       sync.RWMutex
 	sessions map[sessionID]int64 // id → when the record may be forgotten
@@ -21,34 +22,55 @@ type userRevocation struct {
 	until     int64 // when the record may be forgotten
 }
 
+// revocation is one record, as logout makes it and storage holds it:
+// a session (user == "") or a user's sessions created before notBefore.
+type revocation struct {
+	session   sessionID
+	user      string
+	notBefore int64
+	until     int64
+}
+
 func newRevocations() *revocations {
 	return &revocations{sessions: map[sessionID]int64{}, users: map[string]userRevocation{}}
 }
 
 // revokeSession ends one session; it reports whether that is news.
 func (rv *revocations) revokeSession(id sessionID, until int64) bool {
-	rv.mu.Lock()
-	defer rv.mu.Unlock()
-	if old, ok := rv.sessions[id]; ok && old >= until {
-		return false
-	}
-	rv.sessions[id] = until
-	rv.size.Store(int64(len(rv.sessions) + len(rv.users)))
-	return true
+	return rv.merge([]revocation{{session: id, until: until}}) > 0
 }
 
 // revokeUser ends every session of userID created before notBefore; it
 // reports whether that is news (a replay changes nothing).
 func (rv *revocations) revokeUser(userID string, notBefore, until int64) bool {
+	return rv.merge([]revocation{{user: userID, notBefore: notBefore, until: until}}) > 0
+}
+
+// merge adds records under one lock (a sync brings thousands) and returns
+// how many of them ended sessions not ended before.
+func (rv *revocations) merge(recs []revocation) (news int) {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
-	old, ok := rv.users[userID]
-	if ok && old.notBefore >= notBefore {
-		return false
+	for _, rec := range recs {
+		if rv.mergeLocked(rec) {
+			news++
+		}
 	}
-	rv.users[userID] = userRevocation{notBefore: notBefore, until: max(until, old.until)}
 	rv.size.Store(int64(len(rv.sessions) + len(rv.users)))
-	return true
+	return news
+}
+
+func (rv *revocations) mergeLocked(rec revocation) bool {
+	if rec.user == "" {
+		old, ok := rv.sessions[rec.session]
+		rv.sessions[rec.session] = max(old, rec.until)
+		return !ok
+	}
+	// One record per user: the latest notBefore covers every earlier one,
+	// and it is kept as long as any of them had to be.
+	old, ok := rv.users[rec.user]
+	rv.users[rec.user] = userRevocation{notBefore: max(old.notBefore, rec.notBefore), until: max(old.until, rec.until)}
+	return !ok || rec.notBefore > old.notBefore
 }
 
 // isRevoked reports whether s was logged out.
@@ -65,6 +87,9 @@ func (rv *revocations) isRevoked(s *session) bool {
 	rv.mu.RUnlock()
 	return gone
 }
+
+// len is the number of records held.
+func (rv *revocations) len() int { return int(rv.size.Load()) }
 
 // forgetExpired drops the records whose sessions have all ended.
 func (rv *revocations) forgetExpired(t int64) {

@@ -1,10 +1,12 @@
 package instagramauth
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/certmagic"
+	"go.uber.org/zap"
 )
 
 // sharedStates holds what must outlive a config reload: a reload
@@ -18,15 +20,47 @@ var sharedStates = caddy.NewUsagePool()
 // it. Handlers of other apps never see it: their sessions and revocations
 // are none of its business.
 type sharedState struct {
-	usedStates   *expiringSet  // states already spent at the callback
-	revocations  *revocations  // sessions and users logged out
-	refreshes    *refreshes    // token refreshes in flight and their outcomes
-	throttle     loginThrottle // token requests per client and in flight (ratelimit.go)
-	callbackLogs callbackLogs  // the sampled lines of refused callbacks (sampledlog.go)
+	usedStates   *expiringSet    // states already spent at the callback
+	revocations  *revocations    // sessions and users logged out
+	refreshes    *refreshes      // token refreshes in flight and their outcomes
+	throttle     loginThrottle   // token requests per client and in flight (ratelimit.go)
+	callbackLogs callbackLogs    // the sampled lines of refused callbacks (sampledlog.go)
+	sync         *revocationSync // nil without storage (benchmarks, unit tests)
+	metaRefusals logEvery        // refused Meta callbacks: logged once a minute
 }
 
+// Destruct stops the sync once no config uses the state, writing what is
+// still queued if storage lets it.
 func (s *sharedState) Destruct() error {
+	if s.sync != nil {
+		s.sync.stopAndFlush()
+	}
 	return nil
+}
+
+// revokeSession ends the session with that id everywhere: in memory at
+// once, in storage in the background. It reports whether that is news.
+func (s *sharedState) revokeSession(id sessionID, until int64) bool {
+	return s.revoke(revocation{session: id, until: until})
+}
+
+// revokeUser ends, everywhere, every session of userID that started before
+// notBefore. A replay changes nothing and writes nothing.
+func (s *sharedState) revokeUser(userID string, notBefore, until int64) bool {
+	return s.revoke(revocation{user: userID, notBefore: notBefore, until: until})
+}
+
+func (s *sharedState) revoke(rec revocation) bool {
+	if rec.until < now().Unix() {
+		return false // every session it names has ended anyway
+	}
+	if s.revocations.merge([]revocation{rec}) == 0 {
+		return false
+	}
+	if s.sync != nil {
+		s.sync.enqueue(rec)
+	}
+	return true
 }
 
 // sharedStateKey names the app a handler serves: the storage it shares
@@ -62,18 +96,58 @@ func storageOf(ctx caddy.Context) (storage certmagic.Storage) {
 }
 
 // loadSharedState takes the handler's entry of the pool, making it on first
-// use. Cleanup gives it back.
+// use, and makes this config's storage the one its sync uses. Cleanup gives
+// both back (releaseSharedState).
 func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error) {
 	key := sharedStateKey(ctx, h)
+	var user *storageUser
+	if st := storageOf(ctx); st != nil {
+		user = &storageUser{storage: st, logger: h.logger}
+	}
 	v, _, err := sharedStates.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return &sharedState{
-			usedStates:  newExpiringSet(),
-			revocations: newRevocations(),
-			refreshes:   newRefreshes(),
-		}, nil
+		return newSharedState(revocationPrefix(h.ClientID, h.CookieName), user), nil
 	})
 	if err != nil {
 		return "", nil, err
 	}
-	return key, v.(*sharedState), nil
+	s := v.(*sharedState)
+	if s.sync != nil && user != nil {
+		s.sync.attach(user)
+		h.storageUser = user
+	}
+	return key, s, nil
+}
+
+// newSharedState makes an app's state. With storage, it reads the
+// revocations already there before the first request (bounded by a
+// timeout: a storage that is down must not keep Caddy from starting),
+// so a restarted instance refuses logged-out cookies at once.
+func newSharedState(prefix string, user *storageUser) *sharedState {
+	s := &sharedState{usedStates: newExpiringSet(), revocations: newRevocations(), refreshes: newRefreshes()}
+	if user == nil {
+		return s
+	}
+	s.sync = newRevocationSync(prefix, s.revocations, user)
+	ctx, cancel := context.WithTimeout(context.Background(), initialSyncTimeout)
+	defer cancel()
+	err := s.sync.sync(ctx, true)
+	s.sync.report(err)
+	if err == nil {
+		user.logger.Debug("revocations loaded from storage", zap.String("storage_prefix", prefix),
+			zap.Int("records", s.revocations.len()))
+	}
+	s.sync.start()
+	return s
+}
+
+// releaseSharedState gives back what loadSharedState took.
+func (h *Handler) releaseSharedState() error {
+	if h.sharedKey == "" {
+		return nil
+	}
+	if h.shared.sync != nil && h.storageUser != nil {
+		h.shared.sync.detach(h.storageUser)
+	}
+	_, err := sharedStates.Delete(h.sharedKey)
+	return err
 }

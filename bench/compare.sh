@@ -8,6 +8,9 @@
 #   (d) with FLOOR=1: Caddy reverse_proxy setting the very headers (b) sets,
 #       with request_header and no auth: what forwarding them costs Caddy,
 #       the floor under (b)
+#   (e) with CLUSTER=1: (b) as a cluster member: session_idle on, and its
+#       storage holding 10,000 revocations (a busy day of logouts), which
+#       it keeps in memory and syncs in the background
 #
 # Each set-up is its own Caddy process, started afresh every round and
 # warmed up unrecorded. The load is wrk with a fixed number of connections
@@ -31,6 +34,7 @@
 #   CONNECTIONS=16     wrk connections;  THREADS=2  wrk threads
 #   WARMUP=2           seconds of load per set-up once, before round 1
 #   FLOOR=0            1: measure (d) too, and print plugin/floor
+#   CLUSTER=0          1: measure (e) too, and print cluster/bare
 #   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
 #                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
 #                      process per set-up for the whole run)
@@ -55,6 +59,7 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2}
 RESTART=${RESTART:-1}
 FLOOR=${FLOOR:-0}
+CLUSTER=${CLUSTER:-0}
 ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
@@ -69,7 +74,7 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
@@ -78,6 +83,8 @@ done
 ((FLOOR <= 1)) || die "FLOOR is 1 (measure set-up (d) too) or 0"
 setups=(a b c)
 ((FLOOR == 0)) || setups+=(d)
+((CLUSTER <= 1)) || die "CLUSTER is 1 (measure set-up (e) too) or 0"
+((CLUSTER == 0)) || setups+=(e)
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -198,8 +205,9 @@ p_mock=$((BASE_PORT + 5)) # mock Instagram (its own Caddy, out of (b)'s RSS)
 p_fb=$((BASE_PORT + 6))   # fake Facebook for oauth2-proxy
 p_o2p=$((BASE_PORT + 7))  # oauth2-proxy
 p_d=$((BASE_PORT + 8))    # (d) Caddy + request_header, with FLOOR=1
+p_e=$((BASE_PORT + 9))    # (e) Caddy + instagram_auth as a cluster member, with CLUSTER=1
 
-for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d"; do
+for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "port $p on 127.0.0.1 is taken; choose other ports with BASE_PORT="
 	fi
@@ -295,6 +303,40 @@ http://127.0.0.1:$p_d {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+# (e) is (b) with session_idle, and storage of its own (as a shared mount
+# would be) holding 10,000 revocation records of this app, written as the
+# plugin names them: instagram_auth/<app>/revoked/<bucket>/s-<until>-<id>.
+cat >"$work/e.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	default_bind 127.0.0.1
+	storage file_system $work/shared
+}
+http://127.0.0.1:$p_e {
+	instagram_auth {
+		client_id bench-app
+		client_secret bench-secret
+		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
+		token_url http://127.0.0.1:$p_mock/oauth/access_token
+		userinfo_url http://127.0.0.1:$p_mock/me
+		long_lived_token http://127.0.0.1:$p_mock/access_token
+		cookie_secret $caddy_secret
+		insecure_cookies
+		session_idle 1h
+	}
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
+if ((CLUSTER)); then
+	app=$(printf 'bench-app\0_instagram_auth' | sha256sum | cut -c1-16)
+	t=$(date +%s)
+	revoked=$work/shared/instagram_auth/$app/revoked/$((t - t % 600))
+	mkdir -p "$revoked"
+	(cd "$revoked" && od -An -tx1 -v -N $((10000 * 16)) /dev/urandom | tr -d ' \n' | fold -w 32 |
+		while read -r id; do : >"s-$((t + 86400))-$id"; done)
+	[[ $(find "$revoked" -type f | wc -l) == 10000 ]] || die "could not write the 10,000 revocations of (e)"
+fi
 cat >"$work/mock.Caddyfile" <<EOF
 {
 	admin off
@@ -344,7 +386,7 @@ declare -A procs=()
 # bias for its whole life (two identical bare Caddy processes differed by 4%
 # here), which alternation alone cannot cancel; new processes each round
 # turn that bias into noise that the median of the rounds removes.
-declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/")
+declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/")
 start_setups() {
 	local s
 	for s in "${setups[@]}"; do
@@ -393,7 +435,17 @@ cookie_c="_oauth2_proxy=$o2p_value"
 declare -A cookie name
 # (a) gets the very request (b) gets: the difference is the plugin alone.
 cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b")
-name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth")
+name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth"
+	[e]="(e) cluster member, idle on")
+# (e): a session of its own (sessions are bound to host and port). With
+# session_idle its cookie is sealed again once a minute of use, and a
+# browser sends the new one; wrk cannot, so (e) logs in afresh each round
+# instead, which keeps every load under a minute of the cookie's seal.
+login_e() {
+	((CLUSTER)) || return 0
+	cookie[e]=$(timeout 60 "$work/bin/login" -site "${url[e]}") || die "logging in to (e) failed"
+}
+login_e
 
 status() { # URL [COOKIE]
 	local args=(-s -o /dev/null --max-time 5 -w '%{http_code}' -H 'Accept: text/html')
@@ -495,6 +547,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	if ((RESTART && r > 1)); then
 		stop_setups
 		start_setups
+		login_e
 		for s in "${setups[@]}"; do # fresh processes: warm them, unrecorded (round 0)
 			measure 0 "$s" "$ROUND_WARMUP"
 		done
@@ -506,7 +559,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 	note "$(awk -v r="$r" -v n="$ROUNDS" '$1 == r { v[$2] = $3 }
 		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"];
-			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"] }' "$results")"
+			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"];
+			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"] }' "$results")"
 done
 
 read -r busy1 total1 < <(machine)
@@ -600,6 +654,10 @@ spread() { # the per-round ratios on stdin: min, quartiles, max
 echo "per-round req/s plugin/bare: $(per_round b a | spread); plugin/oauth2-proxy: $(per_round b c | spread)"
 awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v c="${cpu[c]}" \
 	'BEGIN { printf "CPU per request: plugin/bare=%.2f oauth2-proxy/plugin=%.2f\n", b / a, c / b }'
+if ((CLUSTER)); then
+	awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v m="$(per_round e a | median)" -v s="$(per_round e a | spread)" -v eb="$(per_round e b | median)" \
+		'BEGIN { printf "cluster: (e) session_idle, 10,000 revocations in memory: req/s cluster/bare=%.2f (per round: %s), cluster/plugin=%.2f, CPU per request cluster/bare=%.2f\n", m, s, eb, e / a }'
+fi
 if ((FLOOR)); then
 	awk -v b="${cpu[b]}" -v d="${cpu[d]}" -v m="$(per_round b d | median)" -v s="$(per_round b d | spread)" \
 		'BEGIN { printf "floor: (d) sets the same headers, no auth: req/s plugin/(d)=%.2f (per round: %s), CPU per request plugin/(d)=%.2f\n", m, s, b / d }'

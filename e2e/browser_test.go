@@ -265,3 +265,32 @@ func saveScreenshot(t *testing.T, tb *tab, path string) {
 	}
 	t.Logf("screenshot of %s saved in %s", tb.location(), path)
 }
+
+// TestRemoveApp: the user removes the app in (mock) Instagram's settings;
+// Meta's deauthorize callback reaches the demo, whose session ends. Then
+// a data deletion request answers a status page the user can open.
+func TestRemoveApp(t *testing.T) {
+	_, tb := newBrowser(t)
+	login(t, tb, appURL+"/", "dora")
+
+	tb.click("instagram-settings")
+	tb.do("wait for the settings page", chromedp.WaitVisible(chromedp.ID("remove-dora")))
+	tb.click("remove-dora")
+	tb.do("wait for the result", chromedp.WaitVisible(chromedp.ID("result-status")))
+	if got := tb.text("result-status"); got != "200" {
+		t.Fatalf("the demo answered the deauthorize callback with %s, want 200", got)
+	}
+	// The session cookie is still in the browser, but the session is over.
+	tb.do("open the app again", chromedp.Navigate(appURL+"/after-removal"), chromedp.WaitVisible(chromedp.ID("allow")))
+	checkConsentPage(t, tb.location())
+
+	tb.do("back to the settings page", chromedp.Navigate(providerURL+"/settings/apps"), chromedp.WaitVisible(chromedp.ID("delete-dora")))
+	tb.click("delete-dora")
+	tb.do("wait for the deletion answer", chromedp.WaitVisible(chromedp.ID("deletion-url")))
+	code := tb.text("confirmation-code")
+	tb.click("deletion-url")
+	tb.do("wait for the status page", chromedp.WaitVisible(chromedp.ID("status")))
+	if got := tb.text("code"); got != code || code == "" {
+		t.Fatalf("the status page names code %q, want %q", got, code)
+	}
+}

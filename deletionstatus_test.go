@@ -1,0 +1,47 @@
+package instagramauth
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// A confirmation code opens only as what it is, for the app that gave it.
+func TestConfirmationCodeIsBoundToPurposeAndApp(t *testing.T) {
+	h := unitHandler(t)
+	code := h.confirmationCode("42", 1796161606)
+	if at, ok := h.openConfirmationCode(code); !ok || at.Unix() != 1796161606 {
+		t.Fatalf("own code: %v %v", at, ok)
+	}
+	other := unitHandler(t)
+	other.ClientID = "other-app"
+	other.cfg = other.derive(false)
+	if _, ok := other.openConfirmationCode(code); ok {
+		t.Error("another app opened the code")
+	}
+	sessionValue := h.keys.seal(h.cfg.aad.session, recordV1{time: 1, fields: [3]string{"42"}}.encode())
+	if _, ok := h.openConfirmationCode(sessionValue); ok {
+		t.Error("a value sealed as a session opened as a code")
+	}
+}
+
+// The status page URL is on redirect_uri's origin when that is a URL (a
+// TLS-terminating proxy in front), else on the request's, with the
+// connection's own scheme.
+func TestDeletionStatusURL(t *testing.T) {
+	h := unitHandler(t)
+	r := httptest.NewRequest("POST", "/oauth2/instagram/data-deletion", nil)
+	r.Host = "app.example"
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if u, ok := h.deletionStatusURL(r); !ok || u != "http://app.example/oauth2/instagram/data-deletion" {
+		t.Errorf("path redirect_uri: %q %v", u, ok)
+	}
+	h.RedirectURI = "https://login.example/cb"
+	if u, ok := h.deletionStatusURL(r); !ok || u != "https://login.example/oauth2/instagram/data-deletion" {
+		t.Errorf("URL redirect_uri: %q %v", u, ok)
+	}
+	h.RedirectURI = "/cb"
+	r.Host = "evil.example/x?"
+	if u, ok := h.deletionStatusURL(r); ok {
+		t.Errorf("a Host that is not a host made %q", u)
+	}
+}

@@ -1,0 +1,132 @@
+package instagramauth
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+)
+
+// Meta's callbacks. When a user removes the app in Instagram's settings
+// (deauthorize) or asks for their data to be deleted, Meta POSTs the form
+// field signed_request (signedrequest.go). A valid one ends every session
+// of that user that started before issued_at, on every instance sharing
+// the storage.
+
+const maxSignedRequestBody = 64 << 10
+
+var (
+	errDeauthorizeMethod = errors.New("the deauthorize callback takes POST only")
+	errDeletionMethod    = errors.New("the data deletion callback takes POST, and GET for its status page")
+)
+
+// readSignedRequest reads and verifies the form field of a POST. The
+// value is never logged: it is the request's credential.
+func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedRequest, int, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignedRequestBody)
+	if err := r.ParseForm(); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return signedRequest{}, http.StatusRequestEntityTooLarge, errors.New("body over 64 KiB")
+		}
+		return signedRequest{}, http.StatusBadRequest, errors.New("body is not a form")
+	}
+	values := r.PostForm["signed_request"]
+	if len(values) != 1 {
+		return signedRequest{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
+	}
+	req, err := parseSignedRequest(h.ClientSecret, values[0])
+	if err != nil {
+		return signedRequest{}, http.StatusBadRequest, err
+	}
+	return req, 0, nil
+}
+
+// serveDeauthorize is Meta's deauthorize callback: the user removed the app.
+func (h *Handler) serveDeauthorize(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeauthorizeMethod)
+	}
+	req, status, err := h.readSignedRequest(w, r)
+	if err != nil {
+		return h.refuseSignedRequest(w, r, "deauthorize", status, err)
+	}
+	h.endSessionsFor(req, revokedDeauthorize)
+	return writeMetaJSON(w, http.StatusOK, map[string]any{"success": true})
+}
+
+// serveDataDeletion is Meta's data deletion callback (POST) and the status
+// page it points the user to (GET).
+func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return h.serveDeletionStatus(w, r)
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeletionMethod)
+	}
+	req, status, err := h.readSignedRequest(w, r)
+	if err != nil {
+		return h.refuseSignedRequest(w, r, "data_deletion", status, err)
+	}
+	statusURL, ok := h.deletionStatusURL(r)
+	if !ok {
+		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
+	}
+	h.endSessionsFor(req, revokedDataDeletion)
+	code := h.confirmationCode(req.userID, now().Unix())
+	return writeMetaJSON(w, http.StatusOK, map[string]string{
+		"url":               statusURL + "?code=" + code,
+		"confirmation_code": code,
+	})
+}
+
+// endSessionsFor revokes the user's sessions that started before the
+// request was issued, or in that same second: login times are whole
+// seconds, and ending one too many is the safe side. A replay changes
+// nothing and is not news.
+func (h *Handler) endSessionsFor(req signedRequest, source revocationSource) {
+	notBefore := req.issuedAt + 1
+	news := h.shared.revokeUser(req.userID, notBefore, notBefore+h.cfg.sessionLifetime)
+	if news {
+		countRevocation(source)
+		h.emitRevoked(req.userID, "", source)
+	}
+	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", revocationSources[source]),
+		zap.String("user_id", req.userID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
+		zap.Bool("news", news))
+}
+
+// refuseSignedRequest answers a bad callback: the reason is logged at most
+// once a minute (anyone can post junk), the signed request never.
+func (h *Handler) refuseSignedRequest(w http.ResponseWriter, r *http.Request, source string, status int, err error) error {
+	if h.shared.metaRefusals.due(now().Unix(), 60) {
+		h.logger.Warn("Meta callback refused (further refusals this minute are not logged)",
+			zap.String("source", source), zap.String("client_ip", clientIP(r)), zap.Int("status", status),
+			zap.String("reason", err.Error()))
+	}
+	return writeMetaJSON(w, status, map[string]string{"error": "bad_request", "message": err.Error()})
+}
+
+func writeMetaJSON(w http.ResponseWriter, status int, v any) error {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the client left
+	return nil
+}
+
+// logEvery lets one line through per period (unix seconds).
+type logEvery struct{ last atomic.Int64 }
+
+func (l *logEvery) due(t, period int64) bool {
+	last := l.last.Load()
+	return t-last >= period && l.last.CompareAndSwap(last, t)
+}

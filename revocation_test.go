@@ -1,0 +1,67 @@
+package instagramauth
+
+import (
+	"testing"
+)
+
+func TestRevocationsInMemory(t *testing.T) {
+	rv := newRevocations()
+	alice := session{id: sessionID{1}, userID: "1", created: 100}
+	aliceLater := session{id: sessionID{2}, userID: "1", created: 200}
+	bob := session{id: sessionID{3}, userID: "2", created: 100}
+	if rv.isRevoked(&alice) {
+		t.Fatal("revoked in an empty set")
+	}
+	if !rv.revokeSession(alice.id, 1000) || rv.revokeSession(alice.id, 1000) {
+		t.Error("revokeSession: news first, then not")
+	}
+	if !rv.isRevoked(&alice) || rv.isRevoked(&aliceLater) || rv.isRevoked(&bob) {
+		t.Error("a session revocation must end that session only")
+	}
+	if !rv.revokeUser("1", 150, 2000) {
+		t.Error("revokeUser: not news")
+	}
+	if rv.revokeUser("1", 150, 2000) || rv.revokeUser("1", 120, 2000) {
+		t.Error("a replay or an older notBefore is news")
+	}
+	if rv.isRevoked(&aliceLater) || rv.isRevoked(&bob) {
+		t.Error("revokeUser ended a later session or another user's")
+	}
+	if !rv.revokeUser("1", 201, 2000) || !rv.isRevoked(&aliceLater) {
+		t.Error("a later notBefore must end the later session")
+	}
+	if rv.len() != 2 {
+		t.Errorf("len %d, want 2", rv.len())
+	}
+}
+
+// A user's records merge into one, kept as long as any of them had to be:
+// a later notBefore with an earlier end must not shorten the earlier one.
+func TestRevokeUserKeepsTheLongestEnd(t *testing.T) {
+	rv := newRevocations()
+	old := session{id: sessionID{9}, userID: "7", created: 40}
+	rv.revokeUser("7", 50, 300) // sessions before 50 last until 300
+	rv.revokeUser("7", 100, 200)
+	rv.forgetExpired(250)
+	if !rv.isRevoked(&old) {
+		t.Error("the session ended by the first record came back when the second one expired")
+	}
+	rv.forgetExpired(301)
+	if rv.len() != 0 {
+		t.Errorf("%d records left after every end", rv.len())
+	}
+}
+
+func TestForgetExpired(t *testing.T) {
+	rv := newRevocations()
+	rv.merge([]revocation{
+		{session: sessionID{1}, until: 10},
+		{session: sessionID{2}, until: 30},
+		{user: "5", notBefore: 5, until: 10},
+		{user: "6", notBefore: 5, until: 30},
+	})
+	rv.forgetExpired(20)
+	if rv.len() != 2 || !rv.isRevoked(&session{id: sessionID{2}}) || !rv.isRevoked(&session{userID: "6", created: 1}) {
+		t.Errorf("forgetExpired kept the wrong records: %d left", rv.len())
+	}
+}

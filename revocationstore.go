@@ -1,0 +1,273 @@
+package instagramauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/certmagic"
+)
+
+// Revocations in Caddy storage, shared by every instance that uses it:
+//
+//	instagram_auth/<app>/revoked/<bucket>/s-<until>-<session id, hex>
+//	instagram_auth/<app>/revoked/<bucket>/u-<until>-<notBefore>-<user>
+//
+// <app> is a short hash of the client_id and the cookie name, so two apps
+// never share records. <bucket> is the writer's clock, in unix seconds,
+// rounded down to ten minutes: a sync lists the newest buckets only, and a
+// full listing now and then catches anything else. The key name holds all
+// a reader needs, so a sync is a List and never a Load; the value holds the
+// same as JSON, for humans. <user> is the user id if it is digits (as
+// Instagram's are), else "x" and its hex.
+
+const (
+	bucketWidth = 10 * 60 // seconds
+	// clockSkew is how far the clocks of instances may differ, for which
+	// buckets a sync lists and when a record may be deleted.
+	clockSkew = 60
+	// maxUserIDLen bounds a user id in a key name (hex doubles it).
+	maxUserIDLen = 96
+)
+
+// revocationPrefix is the storage folder of one app's records.
+func revocationPrefix(clientID, cookieName string) string {
+	sum := sha256.Sum256([]byte(clientID + "\x00" + cookieName))
+	return "instagram_auth/" + hex.EncodeToString(sum[:8]) + "/revoked"
+}
+
+func bucketOf(t int64) int64 { return t - t%bucketWidth }
+
+func bucketKey(prefix string, bucket int64) string {
+	return prefix + "/" + strconv.FormatInt(bucket, 10)
+}
+
+// recordKey is where rec is written at time t.
+func recordKey(prefix string, rec revocation, t int64) string {
+	name := "s-" + strconv.FormatInt(rec.until, 10) + "-" + hex.EncodeToString(rec.session[:])
+	if rec.user != "" {
+		name = "u-" + strconv.FormatInt(rec.until, 10) + "-" + strconv.FormatInt(rec.notBefore, 10) + "-" + userKeyPart(rec.user)
+	}
+	return bucketKey(prefix, bucketOf(t)) + "/" + name
+}
+
+func userKeyPart(userID string) string {
+	if isDigits(userID) {
+		return userID
+	}
+	return "x" + hex.EncodeToString([]byte(userID))
+}
+
+// parseRecordKey reads a record from its key; anything else found in the
+// folder (bucket folders, a storage's temporary files) is not one.
+func parseRecordKey(key string) (revocation, bool) {
+	name := path.Base(key)
+	kind, rest, _ := strings.Cut(name, "-")
+	untilText, rest, _ := strings.Cut(rest, "-")
+	until, ok := parseUnix(untilText)
+	if !ok {
+		return revocation{}, false
+	}
+	switch kind {
+	case "s":
+		var rec revocation
+		if len(rest) != 2*sessionIDLen {
+			return revocation{}, false
+		}
+		if _, err := hex.Decode(rec.session[:], []byte(rest)); err != nil {
+			return revocation{}, false
+		}
+		rec.until = until
+		return rec, true
+	case "u":
+		nbText, user, _ := strings.Cut(rest, "-")
+		notBefore, ok := parseUnix(nbText)
+		userID, okUser := parseUserKeyPart(user)
+		return revocation{user: userID, notBefore: notBefore, until: until}, ok && okUser
+	}
+	return revocation{}, false
+}
+
+// parseUnix reads a positive time as recordKey writes it: digits, no
+// sign, no leading zero.
+func parseUnix(s string) (int64, bool) {
+	if !isDigits(s) || s[0] == '0' {
+		return 0, false
+	}
+	t, err := strconv.ParseInt(s, 10, 64)
+	return t, err == nil
+}
+
+func parseUserKeyPart(s string) (string, bool) {
+	if isDigits(s) {
+		return s, len(s) <= maxUserIDLen
+	}
+	raw, ok := strings.CutPrefix(s, "x")
+	b, err := hex.DecodeString(raw)
+	if !ok || err != nil || len(b) == 0 || len(b) > maxUserIDLen {
+		return "", false
+	}
+	return string(b), true
+}
+
+// recordValue is the JSON kept in a record, for whoever looks at storage.
+func recordValue(rec revocation) []byte {
+	v := map[string]string{"until": time.Unix(rec.until, 0).UTC().Format(time.RFC3339)}
+	if rec.user == "" {
+		v["session"] = hex.EncodeToString(rec.session[:])
+	} else {
+		v["user_id"] = rec.user
+		v["sessions_before"] = time.Unix(rec.notBefore, 0).UTC().Format(time.RFC3339)
+	}
+	b, _ := json.Marshal(v) // strings only
+	return b
+}
+
+// listRecords lists the records under key (a bucket): a missing folder
+// holds none.
+func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []revocation, keys []string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	all, err := st.List(ctx, key, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range all {
+		if rec, ok := parseRecordKey(k); ok {
+			recs = append(recs, rec)
+			keys = append(keys, k)
+		}
+	}
+	return recs, keys, nil
+}
+
+// eachBucket lists the app's records bucket by bucket, so that a full
+// listing holds one bucket's keys at a time, not all of them: 100,000
+// records listed at once would cost tens of MiB for a moment. bucket is
+// "" for records a storage lists flat (one that ignores folders).
+func eachBucket(ctx context.Context, st certmagic.Storage, prefix string, f func(bucket string, recs []revocation, keys []string) error) error {
+	top, err := listTop(ctx, st, prefix)
+	if err != nil {
+		return err
+	}
+	var flat []revocation
+	var flatKeys []string
+	for _, k := range top {
+		if rec, ok := parseRecordKey(k); ok {
+			flat, flatKeys = append(flat, rec), append(flatKeys, k)
+			continue
+		}
+		if _, ok := bucketNumber(prefix, k); !ok {
+			continue
+		}
+		recs, keys, err := listRecords(ctx, st, k)
+		if err != nil {
+			return err
+		}
+		if err := f(k, recs, keys); err != nil {
+			return err
+		}
+	}
+	if len(flat) == 0 {
+		return nil
+	}
+	return f("", flat, flatKeys)
+}
+
+func listTop(ctx context.Context, st certmagic.Storage, prefix string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	top, err := st.List(ctx, prefix, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return top, err
+}
+
+// bucketNumber reads a bucket folder's key.
+func bucketNumber(prefix, key string) (int64, bool) {
+	if path.Dir(key) != prefix {
+		return 0, false
+	}
+	return parseUnix(path.Base(key))
+}
+
+// clean deletes the records whose sessions have all ended, and old bucket
+// folders left empty. One instance does it, under a storage lock, and only
+// if no instance did in the last cleanEvery (a marker next to the folder
+// says when), so a cluster cleans every few minutes, not once per
+// instance.
+func (s *revocationSync) clean(ctx context.Context) error {
+	st := s.current().storage
+	lock := s.prefix
+	got, err := tryLock(ctx, st, lock)
+	if err != nil || !got {
+		return err
+	}
+	defer func() { _ = st.Unlock(context.Background(), lock) }()
+
+	t := s.clock().Unix()
+	marker := path.Dir(s.prefix) + "/cleaned"
+	if b, err := st.Load(ctx, marker); err == nil {
+		if last, ok := parseUnix(strings.TrimSpace(string(b))); ok && t-last < int64(cleanEvery/time.Second) {
+			return nil
+		}
+	}
+	err = eachBucket(ctx, st, s.prefix, func(bucket string, recs []revocation, keys []string) error {
+		kept := 0
+		for i, rec := range recs {
+			if rec.until >= t-cleanGrace {
+				kept++
+			} else if err := deleteKey(ctx, st, keys[i]); err != nil {
+				return err
+			}
+		}
+		// An old bucket, which no clock writes to any more, left empty.
+		if b, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && b+bucketWidth+3600 < t {
+			return deleteKey(ctx, st, bucket)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	return st.Store(ctx, marker, []byte(strconv.FormatInt(t, 10)))
+}
+
+func deleteKey(ctx context.Context, st certmagic.Storage, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
+	defer cancel()
+	if err := st.Delete(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// tryLock takes the lock if it is free: at once where the storage can say
+// so, else waiting a little.
+func tryLock(ctx context.Context, st certmagic.Storage, name string) (bool, error) {
+	if tl, ok := st.(certmagic.TryLocker); ok {
+		return tl.TryLock(ctx, name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := st.Lock(ctx, name); err != nil {
+		if ctx.Err() != nil {
+			return false, nil // another instance holds it
+		}
+		return false, err
+	}
+	return true, nil
+}

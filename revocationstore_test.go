@@ -1,0 +1,189 @@
+package instagramauth
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/certmagic"
+)
+
+func TestRevocationKeysRoundTrip(t *testing.T) {
+	prefix := revocationPrefix("app-id", "_instagram_auth")
+	for _, rec := range []revocation{
+		{session: sessionID{0xde, 0xad, 0xbe, 0xef}, until: 1796248006},
+		{user: "17841405793187218", notBefore: 1796161606, until: 1796248006},
+		{user: "user/../../etc", notBefore: 1, until: 2},
+		{user: strings.Repeat("9", 40), notBefore: 1, until: 2},
+	} {
+		key := recordKey(prefix, rec, 1796161606)
+		if !strings.HasPrefix(key, prefix+"/1796161200/") || strings.Count(key, "/") != strings.Count(prefix, "/")+2 {
+			t.Errorf("key %q is not <prefix>/<bucket>/<name>", key)
+		}
+		got, ok := parseRecordKey(key)
+		if !ok || got != rec {
+			t.Errorf("%+v: key %q parses to %+v %v", rec, key, got, ok)
+		}
+	}
+	if revocationPrefix("app-id", "a") == revocationPrefix("app-id", "b") ||
+		revocationPrefix("app-id", "a") == revocationPrefix("app-ie", "a") {
+		t.Error("two apps share a storage folder")
+	}
+}
+
+func TestRevocationKeysRefuseJunk(t *testing.T) {
+	id := strings.Repeat("ab", sessionIDLen)
+	for _, name := range []string{
+		"", "1796161200", "s", "s-", "s-1", "s-1-", "s-1-" + id[2:], "s-1-" + id + "00", "s-1-" + strings.Repeat("zz", sessionIDLen),
+		"s-0-" + id, "s--1-" + id, "s-+1-" + id, "s-01-" + id, ".s-1-" + id + ".tmp123", "s-1-" + id + ".tmp",
+		"u-1-1-", "u-1-1-x", "u-1-1-xzz", "u-1-0-5", "u-1--5", "u-1-1-12a", "q-1-1-1", "u-99999999999999999999-1-1",
+	} {
+		if rec, ok := parseRecordKey("instagram_auth/x/revoked/1/" + name); ok {
+			t.Errorf("%q parsed as a record: %+v", name, rec)
+		}
+	}
+}
+
+// Whatever a storage lists, parsing never panics, and a record it accepts
+// names the same record when written again.
+func FuzzParseRecordKey(f *testing.F) {
+	f.Add("s-1796248006-" + strings.Repeat("ab", sessionIDLen))
+	f.Add("u-1796248006-1796161606-17841405793187218")
+	f.Add("u-2-1-x7573")
+	f.Fuzz(func(t *testing.T, name string) {
+		rec, ok := parseRecordKey(name)
+		if !ok {
+			return
+		}
+		again, ok := parseRecordKey(recordKey("p", rec, 1))
+		if !ok || again != rec {
+			t.Fatalf("%q: %+v written again parses to %+v %v", name, rec, again, ok)
+		}
+	})
+}
+
+func TestListingSkipsWhatIsNotARecord(t *testing.T) {
+	st := &certmagic.FileStorage{Path: t.TempDir()}
+	ctx := context.Background()
+	prefix := revocationPrefix("app-id", "c")
+	rec := revocation{session: sessionID{7}, until: 2000000000}
+	must(t, st.Store(ctx, recordKey(prefix, rec, 1796161606), recordValue(rec)))
+	must(t, st.Store(ctx, bucketKey(prefix, 1796161200)+"/notes.txt", []byte("hello")))
+	must(t, st.Store(ctx, prefix+"/README", []byte("hello")))
+	for name, st := range map[string]certmagic.Storage{"file_system": st, "a storage that lists flat": flatStorage{st}} {
+		var got []revocation
+		err := eachBucket(ctx, st, prefix, func(_ string, recs []revocation, _ []string) error {
+			got = append(got, recs...)
+			return nil
+		})
+		if err != nil || len(got) != 1 || got[0] != rec {
+			t.Errorf("%s: %+v %v", name, got, err)
+		}
+	}
+	if recs, _, err := listRecords(ctx, st, "instagram_auth/none/revoked"); err != nil || len(recs) != 0 {
+		t.Errorf("a missing folder: %v %v", recs, err)
+	}
+}
+
+// flatStorage lists every key under a prefix, folders or not, as some
+// key-value storages do.
+type flatStorage struct{ *certmagic.FileStorage }
+
+func (f flatStorage) List(ctx context.Context, prefix string, _ bool) ([]string, error) {
+	all, err := f.FileStorage.List(ctx, prefix, true)
+	var files []string
+	for _, k := range all {
+		if info, err := f.Stat(ctx, k); err == nil && info.IsTerminal {
+			files = append(files, k)
+		}
+	}
+	return files, err
+}
+
+// Clean-up deletes the records whose sessions have all ended (after a
+// grace for clocks that lag) and old bucket folders left empty, keeps the
+// rest, and runs once per cleanEvery for the whole cluster.
+func TestCleanDeletesEndedRecords(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := newTestSync(t, dir, "app")
+	b, _ := newTestSync(t, dir, "app")
+	ctx := context.Background()
+	t0 := now().Unix()
+	ended := revocation{session: sessionID{1}, until: t0 - cleanGrace - 10}
+	graced := revocation{session: sessionID{2}, until: t0 - 10}
+	live := revocation{user: "42", notBefore: t0, until: t0 + 3600}
+	old := t0 - 2*86400
+	for _, w := range []struct {
+		rec revocation
+		at  int64
+	}{{ended, old}, {graced, t0}, {live, t0}} {
+		must(t, a.storage().Store(ctx, recordKey(a.prefix, w.rec, w.at), recordValue(w.rec)))
+	}
+	must(t, a.clean(ctx))
+	recs, _, err := listRecords(ctx, a.storage(), a.prefix)
+	must(t, err)
+	if len(recs) != 2 {
+		t.Errorf("after clean-up: %+v, want the graced and the live record", recs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(bucketKey(a.prefix, bucketOf(old))))); err == nil {
+		t.Error("the old bucket folder is still there")
+	}
+	// Another instance right after: the marker says it was just done.
+	ended2 := revocation{session: sessionID{3}, until: t0 - cleanGrace - 10}
+	must(t, b.storage().Store(ctx, recordKey(b.prefix, ended2, t0), recordValue(ended2)))
+	must(t, b.clean(ctx))
+	if recs, _, _ := listRecords(ctx, b.storage(), b.prefix); len(recs) != 3 {
+		t.Errorf("a second clean-up within %v ran: %d records left, want 3", cleanEvery, len(recs))
+	}
+	advanceClock(t, cleanEvery+time.Second)
+	must(t, b.clean(ctx))
+	if recs, _, _ := listRecords(ctx, b.storage(), b.prefix); len(recs) != 1 {
+		t.Errorf("clean-up after %v: %d records left, want the live one", cleanEvery, len(recs))
+	}
+}
+
+// While another instance holds the lock, clean-up does nothing, and waits
+// no longer than a storage operation may take.
+func TestCleanSkipsWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := newTestSync(t, dir, "app")
+	ctx := context.Background()
+	ended := revocation{session: sessionID{1}, until: now().Unix() - cleanGrace - 10}
+	must(t, a.storage().Store(ctx, recordKey(a.prefix, ended, now().Unix()), recordValue(ended)))
+	other := &certmagic.FileStorage{Path: dir}
+	must(t, other.Lock(ctx, a.prefix))
+	defer other.Unlock(ctx, a.prefix)
+	start := time.Now()
+	must(t, a.clean(ctx))
+	if recs, _, _ := listRecords(ctx, a.storage(), a.prefix); len(recs) != 1 {
+		t.Error("clean-up ran without the lock")
+	}
+	if d := time.Since(start); d > storageOpTimeout {
+		t.Errorf("clean-up waited %v for a lock another instance holds", d)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// breakStorage makes writes under the app's folder fail, even for root
+// (whom permissions do not stop): the revoked folder becomes a file, so
+// creating a bucket folder in it fails with ENOTDIR. It returns the repair.
+func breakStorage(t *testing.T, dir, prefix string) (repair func()) {
+	t.Helper()
+	folder := filepath.Join(dir, filepath.FromSlash(prefix))
+	must(t, os.MkdirAll(folder, 0o700))
+	must(t, os.Rename(folder, folder+".away"))
+	must(t, os.WriteFile(folder, []byte("not a folder"), 0o600))
+	return func() {
+		must(t, os.Remove(folder))
+		must(t, os.Rename(folder+".away", folder))
+	}
+}
