@@ -21,3 +21,26 @@ func TestAllowUsers(t *testing.T) {
 		t.Errorf("mallory: status %d, session cookie %v; want 403 and none", resp.StatusCode, findSetCookie(resp, insecureCookieName))
 	}
 }
+
+// Behaviour 23: entries of digits only are ids, others usernames, and the
+// two never mix: Instagram lets an account take a username of digits
+// only, so an account named like an allowed id must not pass as it, and a
+// username entry (written with @) must not admit the account whose id it
+// spells.
+func TestAllowUsersNeverMixesIDsAndUsernames(t *testing.T) {
+	kimID, judyID := instagramtest.UserID("kim"), instagramtest.UserID("judy")
+	h := newHarness(t, withOptions("allow_users "+kimID+" 17841400000000001", "allow_users @"+judyID))
+	refused := func(username string) {
+		t.Helper()
+		resp := h.login(newBrowser(t), username, "/")
+		if resp.StatusCode != http.StatusForbidden || findSetCookie(resp, insecureCookieName) != nil {
+			t.Errorf("%s (id %s): status %d, session %v; want 403 and none",
+				username, instagramtest.UserID(username), resp.StatusCode, findSetCookie(resp, insecureCookieName) != nil)
+		}
+	}
+	h.mustLogin(newBrowser(t), "kim", "/")  // listed by id
+	refused(kimID)                          // named like kim's id
+	refused("17841400000000001")            // named like a listed id
+	refused("judy")                         // her id is listed only as a username
+	h.mustLogin(newBrowser(t), judyID, "/") // the account of that username
+}

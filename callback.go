@@ -30,20 +30,31 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	if reason := q.Get("error"); reason != "" {
 		h.forgetPending(w, r, state)
 		countLogin(loginDenied)
-		h.logger.Info("login refused at Instagram", zap.String("oauth_error", clip(reason, 64)),
-			zap.String("error_reason", clip(q.Get("error_reason"), 64)))
+		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
+			zap.String("oauth_error", clip(reason, 64)), zap.String("error_reason", clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
 		denied.Detail = clip(q.Get("error_description"), 300)
 		return h.refuse(w, r, http.StatusForbidden, errDenied, denied)
 	}
 
 	p, ok := h.pendingFor(r, state)
-	if !ok || !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+	if !ok || h.shared.usedStates.has([]byte(state)) {
 		return h.refuseState(w, r)
 	}
-	h.clearCookie(w, h.pendingCookieName(state))
-
 	code := trimCodeFragment(q.Get("code"))
+	if code != "" {
+		// Throttled after the state check, before the state is spent: a
+		// refused callback stays good (Instagram's code too) for a retry
+		// once Retry-After has passed.
+		if status, retry := h.shared.throttle.admit(clientKey(clientIP(r)), h.cfg.rateLimit, now()); status != 0 {
+			return h.refuseLogin(w, r, status, retry)
+		}
+		defer h.shared.throttle.leave()
+	}
+	if !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+		return h.refuseState(w, r) // spent by a callback running at the same moment
+	}
+	h.clearCookie(w, h.pendingCookieName(state))
 	if code == "" { // Instagram sent the browser back with neither a code nor an error
 		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
@@ -78,7 +89,7 @@ func (h *Handler) refuseState(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, "/")
 	}
 	countLogin(loginBadState)
-	h.logger.Warn("callback refused: missing, expired, forged or used state",
+	h.logSampled(&h.shared.callbackLogs.badState, zap.WarnLevel, "callback refused: missing, expired, forged or used state",
 		zap.String("client_ip", clientIP(r)))
 	return h.refuse(w, r, http.StatusForbidden, errBadState, pageBadState)
 }

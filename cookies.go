@@ -51,20 +51,27 @@ func (n *cookieNames) isOwnName(name, base string) bool {
 }
 
 // checkCookieName refuses names a browser would drop: __Host- needs
-// Secure and no Domain, __Secure- needs Secure.
+// Secure and no Domain, __Secure- needs Secure. Browsers match the
+// prefixes in any case (RFC 6265bis), so "__HOST-x" is held to the same.
 func checkCookieName(name, domain string, insecure bool) error {
 	if err := checkHTTPName(name); err != nil {
 		return err
 	}
+	host, secure := hasCookiePrefix(name, "__Host-"), hasCookiePrefix(name, "__Secure-")
 	switch {
-	case strings.HasPrefix(name, "__Host-") && domain != "":
+	case host && domain != "":
 		return fmt.Errorf("%q: browsers drop a __Host- cookie that has a Domain; with cookie_domain use a __Secure- name", name)
-	case strings.HasPrefix(name, "__Host-") && insecure:
+	case host && insecure:
 		return fmt.Errorf("%q: browsers drop a __Host- cookie without Secure, which insecure_cookies removes", name)
-	case strings.HasPrefix(name, "__Secure-") && insecure:
+	case secure && insecure:
 		return fmt.Errorf("%q: browsers drop a __Secure- cookie without Secure, which insecure_cookies removes", name)
 	}
 	return nil
+}
+
+// hasCookiePrefix matches a cookie prefix as browsers do, in any case.
+func hasCookiePrefix(name, prefix string) bool {
+	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
 }
 
 func checkCookieDomain(domain string) error {

@@ -105,3 +105,81 @@ func FuzzDropOwnCookies(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCookieName: whatever cookie_name, cookie_domain and insecure_cookies
+// say, a name the config accepts is one a browser keeps with the
+// attributes the plugin sets (prefixes matched in any case), and so are
+// the names derived from it; the default is always accepted. With such a
+// name, the plugin reads exactly its own values from a Cookie line and
+// takes out exactly its own cookies, keeping every other in order.
+func FuzzCookieName(f *testing.F) {
+	for _, seed := range []struct {
+		name, domain string
+		insecure     bool
+		line         string
+	}{
+		{defaultCookieName, "", false, "a=1; __Host-instagram_auth=v; __Host-instagram_auth_state_AbCdEfGhIj=s"},
+		{defaultDomainCookieName, "example.com", false, "__Secure-instagram_auth=v;__Secure-instagram_authx=1"},
+		{insecureCookieName, "", true, "_instagram_auth=v; __Host-instagram_auth=w"},
+		{"__HOST-app", "example.com", false, "__HOST-app=1"},
+		{"__secure-app", "", true, "__secure-app_reauth=1"},
+		{"__Host-", "", false, "__Host-=1; __Host-_state_=2"},
+		{"app", "", true, " ; app ; app=; app==x"},
+	} {
+		f.Add(seed.name, seed.domain, seed.insecure, seed.line)
+	}
+	type pair struct {
+		name, value string
+		eq          bool // "name=value", not a bare name
+	}
+	parse := func(line string) (pairs []pair) {
+		for part := range strings.SplitSeq(line, ";") {
+			if part = strings.TrimSpace(part); part != "" {
+				name, value, eq := strings.Cut(part, "=")
+				pairs = append(pairs, pair{name, value, eq})
+			}
+		}
+		return pairs
+	}
+	f.Fuzz(func(t *testing.T, name, domain string, insecure bool, line string) {
+		if def := defaultCookieNameFor(domain, insecure); checkCookieName(def, domain, insecure) != nil {
+			t.Fatalf("the default name %q is refused with domain %q, insecure %v", def, domain, insecure)
+		}
+		if checkCookieName(name, domain, insecure) != nil {
+			return
+		}
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "__host-") && (domain != "" || insecure) || strings.HasPrefix(lower, "__secure-") && insecure {
+			t.Fatalf("accepted %q with domain %q, insecure %v: a browser drops it", name, domain, insecure)
+		}
+		names := newCookieNames(name, true)
+		for _, n := range []string{names.session, names.pending + "AbCdEfGhIj", names.reauth} {
+			if err := (&http.Cookie{Name: n, Value: "v", Path: "/"}).Valid(); err != nil {
+				t.Fatalf("accepted %q, but its cookie %q is invalid: %v", name, n, err)
+			}
+		}
+		var want []string
+		var others []pair
+		for _, p := range parse(line) {
+			rest, ours := strings.CutPrefix(p.name, name)
+			ours = ours && (rest == "" || rest == reauthSuffix || strings.HasPrefix(rest, pendingInfix))
+			if p.name == name && p.eq {
+				want = append(want, p.value)
+			}
+			if !ours {
+				others = append(others, p)
+			}
+		}
+		var got []string
+		scan := cookieScan{lines: []string{line}, name: name}
+		for v, _, ok := scan.next(); ok; v, _, ok = scan.next() {
+			got = append(got, v)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q in %q: read %q, want %q", name, line, got, want)
+		}
+		if kept := parse(withoutOwnCookies(&names, line)); !slices.Equal(kept, others) {
+			t.Fatalf("%q in %q: kept %v, want %v", name, line, kept, others)
+		}
+	})
+}

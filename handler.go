@@ -13,7 +13,7 @@ import (
 // with a session on with its identity, and send everyone else to Instagram
 // (page loads) or away (401).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	h.headers.removeFrom(r.Header)
+	h.headers.stripFrom(r)
 
 	if route, u := h.ownRoute(r); route != notOwn {
 		return h.serveOwn(w, r, route, u)

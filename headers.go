@@ -1,9 +1,11 @@
 package instagramauth
 
 import (
+	"io"
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strings"
 )
 
 // identityHeaders are the request headers that carry the user upstream.
@@ -13,6 +15,7 @@ import (
 type identityHeaders struct {
 	userID, username, token string   // canonical names; token "" when off
 	strip                   []string // lower-case names, "_" spelled "-"
+	shortest                int      // length of the shortest of strip
 }
 
 func newIdentityHeaders(userID, username, token string) identityHeaders {
@@ -30,6 +33,10 @@ func newIdentityHeaders(userID, username, token string) identityHeaders {
 		if name != optionOff && !slices.Contains(ih.strip, foldName(name)) {
 			ih.strip = append(ih.strip, foldName(name))
 		}
+	}
+	ih.shortest = len(ih.strip[0])
+	for _, s := range ih.strip {
+		ih.shortest = min(ih.shortest, len(s))
 	}
 	return ih
 }
@@ -66,16 +73,124 @@ func sameFolded(name, folded string) bool {
 	return true
 }
 
-// removeFrom deletes every client copy of the identity headers.
-func (ih *identityHeaders) removeFrom(hdr http.Header) {
-	for name := range hdr {
-		for _, s := range ih.strip {
-			if sameFolded(name, s) {
-				delete(hdr, name)
-				break
-			}
+// stripFrom deletes every client copy of the identity headers from the
+// request: from its header; from its trailers, which a proxy passes on as
+// the client sent them; and from the tokens of its Connection header, which
+// would make a proxy drop, as hop-by-hop, the headers the plugin sets.
+func (ih *identityHeaders) stripFrom(r *http.Request) {
+	if connection := ih.removeFrom(r.Header); connection != nil {
+		ih.removeFromConnection(r.Header, connection)
+	}
+	if r.Trailer != nil {
+		ih.removeFrom(r.Trailer)
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &trailerGuard{ReadCloser: r.Body, trailer: r.Trailer, ih: ih}
 		}
 	}
+}
+
+// trailerGuard strips the trailers again once the body is read: only then
+// does net/http fill them in, and over HTTP/1 with names the client never
+// declared too. It runs before the reader that asked sees the end of the
+// body, so a proxy forwarding the trailers finds them clean.
+type trailerGuard struct {
+	io.ReadCloser
+	trailer http.Header
+	ih      *identityHeaders
+}
+
+func (g *trailerGuard) Read(p []byte) (int, error) {
+	n, err := g.ReadCloser.Read(p)
+	if err == io.EOF {
+		g.ih.removeFrom(g.trailer)
+	}
+	return n, err
+}
+
+// removeFromConnection deletes the identity names, in every spelling,
+// from the tokens of the Connection header, keeping the others (such as
+// keep-alive or Upgrade) in order. A line is copied only when it names one.
+func (ih *identityHeaders) removeFromConnection(hdr http.Header, lines []string) {
+	var kept []string
+	changed := false
+	for i, line := range lines {
+		if !ih.namesAnyIn(line) {
+			if changed {
+				kept = append(kept, line)
+			}
+			continue
+		}
+		if !changed {
+			kept, changed = append(make([]string, 0, len(lines)), lines[:i]...), true
+		}
+		if rest := ih.withoutIdentityTokens(line); rest != "" {
+			kept = append(kept, rest)
+		}
+	}
+	switch {
+	case !changed:
+	case len(kept) == 0:
+		delete(hdr, "Connection")
+	default:
+		hdr["Connection"] = kept
+	}
+}
+
+// nextToken splits the first token off a Connection line, trimmed as
+// Caddy's reverse_proxy trims them; "" for an empty element.
+func nextToken(line string) (token, rest string) {
+	token, rest, _ = strings.Cut(line, ",")
+	return textproto.TrimString(token), rest
+}
+
+func (ih *identityHeaders) namesAnyIn(line string) bool {
+	if len(line) < ih.shortest {
+		return false // "keep-alive", "close", "Upgrade": the usual lines
+	}
+	for token := ""; line != ""; {
+		if token, line = nextToken(line); ih.isIdentityName(token) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ih *identityHeaders) withoutIdentityTokens(line string) string {
+	var b strings.Builder
+	for token := ""; line != ""; {
+		if token, line = nextToken(line); token != "" && !ih.isIdentityName(token) {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(token)
+		}
+	}
+	return b.String()
+}
+
+// isIdentityName reports whether name, in any spelling, is one of the
+// identity headers.
+func (ih *identityHeaders) isIdentityName(name string) bool {
+	for _, s := range ih.strip {
+		if sameFolded(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// removeFrom deletes every client copy of the identity headers, and
+// returns the Connection lines of hdr, found on the way so that the usual
+// request pays no lookup of its own for them.
+func (ih *identityHeaders) removeFrom(hdr http.Header) (connection []string) {
+	for name, values := range hdr {
+		if ih.isIdentityName(name) {
+			delete(hdr, name)
+		} else if name == "Connection" {
+			connection = values
+		}
+	}
+	return connection
 }
 
 // set puts the session's identity on the request, using one backing array

@@ -65,6 +65,14 @@ var (
 		Title:   "Login already used",
 		Message: "This Instagram login was already used or has expired. Please start again.",
 	}
+	pageTooManyLogins = page{
+		Title:   "Too many logins",
+		Message: "Too many logins were started from your network in the last minutes.",
+	}
+	pageLoginsBusy = page{
+		Title:   "Too many logins at once",
+		Message: "Too many logins are in progress right now.",
+	}
 	pageBadCallback = page{
 		Title:   "Login failed",
 		Message: "The answer from Instagram was incomplete. Please start again.",
@@ -74,14 +82,18 @@ var (
 // write makes a page a built-in answer of refuse.
 func (p page) write(w http.ResponseWriter, status int) { _ = writePage(w, status, p) }
 
-// writePage sends p with the given status. Pages are never cached and
-// never framed. A failed write means the client left: nothing to report.
+// writePage sends p with the given status. Pages are never cached, never
+// framed and never a referrer. A failed write means the client left:
+// nothing to report.
 func writePage(w http.ResponseWriter, status int, p page) error {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	// A page at the callback has the code and state in its URL: a link
+	// followed from it must not carry them on as Referer.
+	hdr.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, p)
 	return nil

@@ -2,10 +2,14 @@ package instagramauth
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 )
 
 // The handler's own responses that are not pages: redirects, the 401 of
@@ -62,4 +66,29 @@ func (a jsonAnswer) write(w http.ResponseWriter, status int) {
 // body left unread.
 func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) error {
 	return h.refuse(w, r, http.StatusUnauthorized, errLoginRequired, answerUnauthorized)
+}
+
+// The messages of the throttle's refusals, for handle_errors and the log.
+var (
+	errThrottled = errors.New("too many logins from this network: try again later")
+	errBusy      = errors.New("too many logins at once: try again in a moment")
+)
+
+// refuseLogin answers a callback the throttle refused (the README's
+// behaviour 22): 429 when this client made too many token requests, 503
+// when too many are in flight, with Retry-After in whole seconds (kept by
+// handle_errors too), and nothing called. The state is not spent, so the
+// same callback works once the delay has passed, and the page says so.
+func (h *Handler) refuseLogin(w http.ResponseWriter, r *http.Request, status int, retry time.Duration) error {
+	seconds := int(retry / time.Second)
+	countLogin(loginThrottled)
+	h.logSampled(&h.shared.callbackLogs.throttled, zap.WarnLevel, "login throttled: too many token requests",
+		zap.Int("status", status), zap.String("client_ip", clientIP(r)), zap.Int("retry_after_seconds", seconds))
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	p, err := pageTooManyLogins, errThrottled
+	if status == http.StatusServiceUnavailable {
+		p, err = pageLoginsBusy, errBusy
+	}
+	p.Detail = fmt.Sprintf("Reload this page in %d seconds to finish logging in.", seconds)
+	return h.refuse(w, r, status, err, p)
 }

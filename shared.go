@@ -23,6 +23,8 @@ type sharedState struct {
 	usedStates   *expiringSet    // states already spent at the callback
 	revocations  *revocations    // sessions and users logged out
 	refreshes    *refreshes      // token refreshes in flight and their outcomes
+	throttle     loginThrottle   // token requests per client and in flight (ratelimit.go)
+	callbackLogs callbackLogs    // the sampled lines of refused callbacks (sampledlog.go)
 	sync         *revocationSync // nil without storage (benchmarks, unit tests)
 	metaRefusals logEvery        // refused Meta callbacks: logged once a minute
 }

@@ -73,21 +73,22 @@ func isSpentCode(err error) bool {
 
 // tokenFailed answers a callback whose token request failed: 502 and
 // nothing stored, with a page that says truthfully what happened, and a
-// log line that tells the site owner what to do about it.
+// log line that tells the site owner what to do about it, sampled (junk
+// codes are anyone's to send).
 func (h *Handler) tokenFailed(w http.ResponseWriter, r *http.Request, err error, redirectURI string) error {
 	if m, ok := misconfigurationOf(err); ok {
 		fields := []zap.Field{zap.String("check", m.setting), zap.String("hint", m.hint), zap.Error(err)}
 		if m.setting == "redirect_uri" {
 			fields = append(fields, zap.String("redirect_uri", redirectURI))
 		}
-		h.logger.Error("login failed: this site's Instagram login is misconfigured", fields...)
+		h.logSampled(&h.shared.callbackLogs.misconfigured, zap.ErrorLevel, "login failed: this site's Instagram login is misconfigured", fields...)
 		return h.refuse(w, r, http.StatusBadGateway, errMisconfigured, pageMisconfigured)
 	}
 	if isSpentCode(err) {
-		h.logger.Warn("login failed: the authorization code was already used or has expired (a reloaded or double callback)",
-			zap.Error(err))
+		h.logSampled(&h.shared.callbackLogs.codeSpent, zap.WarnLevel,
+			"login failed: the authorization code was already used or has expired (a reloaded or double callback)", zap.Error(err))
 		return h.refuse(w, r, http.StatusBadGateway, errCodeSpent, pageCodeSpent)
 	}
-	h.logger.Error("login failed: Instagram token endpoint", zap.Error(err))
+	h.logSampled(&h.shared.callbackLogs.providerFailed, zap.ErrorLevel, "login failed: Instagram token endpoint", zap.Error(err))
 	return h.refuse(w, r, http.StatusBadGateway, errProvider, pageProviderFailed)
 }

@@ -45,6 +45,9 @@ var (
 	demoErr error
 	// artifactsDir receives what failed tests leave behind.
 	artifactsDir string
+	// caddyBinary is the development Caddy startDemo built, for tests that
+	// run a Caddy of their own.
+	caddyBinary string
 )
 
 func TestMain(m *testing.M) {
@@ -153,6 +156,7 @@ func startDemo() (*demo, error) {
 		d.cleanup()
 		return nil, fmt.Errorf("go build ./cmd/caddy: %v\n%s", err, out)
 	}
+	caddyBinary = bin
 	d.cmd = exec.Command(bin, "run", "--config", filepath.Join("demo", "Caddyfile"))
 	d.cmd.Dir = repoRoot
 	d.cmd.Env = append(os.Environ(),
