@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -102,14 +101,12 @@ func (h *Handler) endSessionsFor(req signedRequest, source revocationSource) {
 		zap.Bool("news", news))
 }
 
-// refuseSignedRequest answers a bad callback: the reason is logged at most
-// once a minute (anyone can post junk), the signed request never.
+// refuseSignedRequest answers a bad callback: the reason is logged
+// sampled (anyone can post junk), the signed request never.
 func (h *Handler) refuseSignedRequest(w http.ResponseWriter, r *http.Request, source string, status int, err error) error {
-	if h.shared.metaRefusals.due(now().Unix(), 60) {
-		h.logger.Warn("Meta callback refused (further refusals this minute are not logged)",
-			zap.String("source", source), zap.String("client_ip", clientIP(r)), zap.Int("status", status),
-			zap.String("reason", err.Error()))
-	}
+	h.logSampled(&h.shared.metaRefusals, zap.WarnLevel, "Meta callback refused",
+		zap.String("source", source), zap.String("client_ip", clientIP(r)), zap.Int("status", status),
+		zap.String("reason", err.Error()))
 	return writeMetaJSON(w, status, map[string]string{"error": "bad_request", "message": err.Error()})
 }
 
@@ -121,12 +118,4 @@ func writeMetaJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // a failed write means the client left
 	return nil
-}
-
-// logEvery lets one line through per period (unix seconds).
-type logEvery struct{ last atomic.Int64 }
-
-func (l *logEvery) due(t, period int64) bool {
-	last := l.last.Load()
-	return t-last >= period && l.last.CompareAndSwap(last, t)
 }

@@ -26,7 +26,7 @@ type sharedState struct {
 	throttle     loginThrottle   // token requests per client and in flight (ratelimit.go)
 	callbackLogs callbackLogs    // the sampled lines of refused callbacks (sampledlog.go)
 	sync         *revocationSync // nil without storage (benchmarks, unit tests)
-	metaRefusals logEvery        // refused Meta callbacks: logged once a minute
+	metaRefusals sampledLog      // refused Meta callbacks (sampledlog.go)
 }
 
 // Destruct stops the sync once no config uses the state, writing what is
