@@ -19,6 +19,7 @@ type cookieNames struct {
 	legacy  string
 	pending string // prefix of pending logins' cookies: <session>_state_<id>
 	reauth  string // marks a browser that logged out: its next login re-authenticates
+	marker  string // held by every name above: a cheap first look at a Cookie line
 }
 
 const (
@@ -31,23 +32,47 @@ func newCookieNames(session string, nameGiven bool) cookieNames {
 	if !nameGiven && session != insecureCookieName {
 		n.legacy = insecureCookieName
 	}
+	n.marker = markerOf(n.session, n.legacy)
 	return n
 }
 
 // mentionedIn is a cheap first look: could line hold a cookie of ours?
+// It looks for the part both names share (the default names all hold
+// "instagram_auth"), so a line is scanned once.
 func (n *cookieNames) mentionedIn(line string) bool {
-	return strings.Contains(line, n.session) || (n.legacy != "" && strings.Contains(line, n.legacy))
+	return strings.Contains(line, n.marker)
+}
+
+// markerOf is the text every cookie name of ours holds.
+func markerOf(session, legacy string) string {
+	const common = "instagram_auth"
+	switch {
+	case legacy == "":
+		return session
+	case strings.Contains(session, common) && strings.Contains(legacy, common):
+		return common
+	}
+	return session // not reached: legacy is set only with the default names
 }
 
 // isOwn tells the plugin's cookies from others by a "name=value" pair.
+// Most pairs are the site's own and fail the first byte's comparison.
 func (n *cookieNames) isOwn(pair string) bool {
-	name, _, _ := strings.Cut(pair, "=")
-	return n.isOwnName(name, n.session) || (n.legacy != "" && n.isOwnName(name, n.legacy))
+	return isOwnPair(pair, n.session) || (n.legacy != "" && isOwnPair(pair, n.legacy))
 }
 
-func (n *cookieNames) isOwnName(name, base string) bool {
-	rest, ok := strings.CutPrefix(name, base)
-	return ok && (rest == "" || rest == reauthSuffix || strings.HasPrefix(rest, pendingInfix))
+// isOwnPair reports whether pair names base, one of its pending logins
+// (base_state_<id>) or its re-authentication mark (base_reauth).
+func isOwnPair(pair, base string) bool {
+	rest, ok := strings.CutPrefix(pair, base)
+	if !ok {
+		return false
+	}
+	if rest == "" || rest[0] == '=' || strings.HasPrefix(rest, pendingInfix) {
+		return true
+	}
+	rest, ok = strings.CutPrefix(rest, reauthSuffix)
+	return ok && (rest == "" || rest[0] == '=')
 }
 
 // checkCookieName refuses names a browser would drop: __Host- needs
@@ -189,10 +214,14 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 	if !mentioned {
 		return
 	}
-	sent := stashed(r)
+	// One lookup of the request's variables for both reading and keeping.
+	vars, _ := r.Context().Value(caddyhttp.VarsCtxKey).(map[string]any)
+	sent, _ := vars[sentCookiesVar].(*sentCookies)
 	if sent == nil {
 		sent = &sentCookies{lines: lines}
-		caddyhttp.SetVar(r.Context(), sentCookiesVar, sent)
+		if vars != nil {
+			vars[sentCookiesVar] = sent
+		}
 	}
 	kept := sent.kept[:0:len(sent.kept)]
 	if len(sent.lines) > 0 && &sent.lines[0] != &lines[0] {

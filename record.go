@@ -34,6 +34,7 @@ type session struct {
 	tokenExpires int64  // when the token stops working
 	longLived    bool   // the token is a 60-day one, which can be refreshed
 	legacy       bool   // read from a format 1 record: seal again in the current form
+	seenAt       int64  // when this request judged it (not sealed): one clock reading per request
 }
 
 const flagLongLived = 1

@@ -19,7 +19,11 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (session, bool) {
 	s, ok := h.openSession(r)
-	if !ok || !h.isLive(&s, now().Unix()) || h.shared.revocations.isRevoked(&s) || !h.allows(s.userID, s.username) {
+	if !ok {
+		return session{}, false
+	}
+	s.seenAt = now().Unix()
+	if !h.isLive(&s, s.seenAt) || h.shared.revocations.isRevoked(&s) || !h.allows(s.userID, s.username) {
 		return session{}, false
 	}
 	return s, true
@@ -162,7 +166,7 @@ func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
 // per request; a session whose token was just refreshed (refresh.go); a
 // session of the earlier format at once, in the current form and name.
 func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *session) {
-	t := now().Unix()
+	t := s.seenAt
 	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
 	idleDue := h.cfg.sessionIdle > 0 && t-s.issued >= h.cfg.renewAfter
 	if !idleDue && !s.legacy && !refreshed {
