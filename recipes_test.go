@@ -1,6 +1,6 @@
 package instagramauth
 
-// The recipes of docs/notes/getting-started.md, each through a real Caddy.
+// The recipes of the README, each through a real Caddy.
 
 import (
 	"net/http"

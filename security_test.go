@@ -12,12 +12,12 @@ import (
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 )
 
-// The examples of the README's security notes (docs/notes/security.md
-// until they are merged), each run in a real Caddy. docsExample checks
-// that the notes still show the example exactly as tested.
+// The examples of the README's security notes, each run in a real Caddy.
+// docsExample checks that the README still shows the example exactly as
+// tested.
 
-// docsExample fails the test unless the README or the notes hold snippet,
-// compared line by line with leading whitespace ignored.
+// docsExample fails the test unless the README holds snippet, compared
+// line by line with leading whitespace ignored.
 func docsExample(t *testing.T, snippet string) {
 	t.Helper()
 	trim := func(s string) string {
@@ -27,12 +27,10 @@ func docsExample(t *testing.T, snippet string) {
 		}
 		return strings.Join(lines, "\n")
 	}
-	for _, doc := range []string{"README.md", filepath.Join("docs", "notes", "security.md")} {
-		if b, err := os.ReadFile(doc); err == nil && strings.Contains(trim(string(b)), trim(snippet)) {
-			return
-		}
+	if b, err := os.ReadFile("README.md"); err == nil && strings.Contains(trim(string(b)), trim(snippet)) {
+		return
 	}
-	t.Errorf("neither the README nor docs/notes/security.md shows the tested example:\n%s", snippet)
+	t.Errorf("the README does not show the tested example:\n%s", snippet)
 }
 
 // accessLogFilter is the notes' log filter: Caddy's access log records the
@@ -190,10 +188,7 @@ func TestOtherIdentityHeadersPassUntouched(t *testing.T) {
 // The notes name the defaults they explain; keep them in step with the
 // code.
 func TestSecurityNotesNameTheDefaults(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("docs", "notes", "security.md"))
-	if err != nil {
-		b, err = os.ReadFile("README.md")
-	}
+	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -268,6 +268,8 @@ http://127.0.0.1:$p_b {
 		long_lived_token http://127.0.0.1:$p_mock/access_token
 		cookie_secret $caddy_secret
 		insecure_cookies
+		# The script logs in 1,000 sessions from one address.
+		login_rate_limit off
 	}
 	reverse_proxy 127.0.0.1:$p_up
 }
@@ -324,6 +326,7 @@ http://127.0.0.1:$p_e {
 		cookie_secret $caddy_secret
 		insecure_cookies
 		session_idle 1h
+		login_rate_limit off
 	}
 	reverse_proxy 127.0.0.1:$p_up
 }
