@@ -1,8 +1,6 @@
 package instagramauth
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -73,41 +71,6 @@ func isOwnPair(pair, base string) bool {
 	}
 	rest, ok = strings.CutPrefix(rest, reauthSuffix)
 	return ok && (rest == "" || rest[0] == '=')
-}
-
-// checkCookieName refuses names a browser would drop: __Host- needs
-// Secure and no Domain, __Secure- needs Secure. Browsers match the
-// prefixes in any case (RFC 6265bis), so "__HOST-x" is held to the same.
-func checkCookieName(name, domain string, insecure bool) error {
-	if err := checkHTTPName(name); err != nil {
-		return err
-	}
-	host, secure := hasCookiePrefix(name, "__Host-"), hasCookiePrefix(name, "__Secure-")
-	switch {
-	case host && domain != "":
-		return fmt.Errorf("%q: browsers drop a __Host- cookie that has a Domain; with cookie_domain use a __Secure- name", name)
-	case host && insecure:
-		return fmt.Errorf("%q: browsers drop a __Host- cookie without Secure, which insecure_cookies removes", name)
-	case secure && insecure:
-		return fmt.Errorf("%q: browsers drop a __Secure- cookie without Secure, which insecure_cookies removes", name)
-	}
-	return nil
-}
-
-// hasCookiePrefix matches a cookie prefix as browsers do, in any case.
-func hasCookiePrefix(name, prefix string) bool {
-	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
-}
-
-func checkCookieDomain(domain string) error {
-	if domain == "" || hasPlaceholder(domain) {
-		return nil
-	}
-	c := http.Cookie{Name: "x", Value: "y", Domain: domain}
-	if c.Valid() != nil {
-		return fmt.Errorf("%q is not a valid cookie domain", domain)
-	}
-	return nil
 }
 
 // cookieScan walks the values of one or two cookie names without
@@ -306,38 +269,4 @@ func (h *Handler) clearLegacyCookie(w http.ResponseWriter) {
 	}
 	c := h.newCookie(h.cfg.cookieNames.legacy, "", -1)
 	http.SetCookie(w, c)
-}
-
-var errNoCookieName = errors.New("empty name")
-
-// checkHTTPName accepts an HTTP token: a valid header or cookie name.
-func checkHTTPName(name string) error {
-	if name == "" {
-		return errNoCookieName
-	}
-	for i := 0; i < len(name); i++ {
-		if !isHTTPTokenChar(name[i]) {
-			return fmt.Errorf("%q is not a valid name", name)
-		}
-	}
-	return nil
-}
-
-func isHTTPTokenChar(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// isAlnumOr reports whether every byte of s is an ASCII letter, a digit or
-// one of extra: the shapes of usernames, hosts and state ids.
-func isAlnumOr(s, extra string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
-			return false
-		}
-	}
-	return true
 }

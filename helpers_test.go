@@ -118,3 +118,13 @@ func unitRing(tb testing.TB, keys ...[]byte) keyRing {
 func unitAAD(prefix []byte, cookieName string) []byte {
 	return append(append([]byte{}, prefix...), cookieName...)
 }
+
+// unitFixClock sets the package clock to t for the test's duration.
+func unitFixClock(tb testing.TB, t time.Time) {
+	tb.Helper()
+	saved := now
+	now = func() time.Time { return t }
+	tb.Cleanup(func() { now = saved })
+}
+
+var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

@@ -1,7 +1,6 @@
 package instagramauth
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -49,32 +48,6 @@ func newInstagramClient(h *Handler, timeout time.Duration) *instagramClient {
 	}
 }
 
-// identity is what a login learns about the user.
-type identity struct {
-	userID   string // decimal digits, exactly as Instagram sent them
-	username string // may be empty
-	token    string
-	expires  time.Time
-	// longLived: token is a 60-day one, from the exchange
-	longLived bool
-}
-
-// tokenResponse covers the three shapes the token endpoint has used: legacy
-// {access_token, user{id, username}}, flat {access_token, user_id} and
-// {data:[{access_token, user_id, permissions}]}. json.Number keeps ids above
-// 2^53 digit for digit, whether sent as a number or a string; permissions
-// may be a string or an array, so it is not decoded at all.
-type tokenResponse struct {
-	AccessToken string      `json:"access_token"`
-	UserID      json.Number `json:"user_id"`
-	ExpiresIn   json.Number `json:"expires_in"`
-	User        *struct {
-		ID       json.Number `json:"id"`
-		Username string      `json:"username"`
-	} `json:"user"`
-	Data []tokenResponse `json:"data"`
-}
-
 // providerError is an error response from Instagram, safe to log.
 type providerError struct {
 	status  int
@@ -115,91 +88,6 @@ func (c *instagramClient) exchangeCode(ctx context.Context, code, redirectURI st
 		return identity{}, fmt.Errorf("token request: %w", err)
 	}
 	return parseTokenResponse(body)
-}
-
-// parseTokenResponse reads any of the token response shapes.
-func parseTokenResponse(body []byte) (identity, error) {
-	var a tokenResponse
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&a); err != nil {
-		return identity{}, errors.New("token response is not the JSON expected")
-	}
-	if len(a.Data) > 0 {
-		a = a.Data[0]
-	}
-	id := a.UserID
-	var username string
-	if a.User != nil {
-		if id == "" {
-			id = a.User.ID
-		}
-		username = a.User.Username
-	}
-	if !isAccessTokenShaped(a.AccessToken) {
-		return identity{}, errors.New("token response has no usable access_token")
-	}
-	if !isUsernameShaped(username) {
-		username = ""
-	}
-	if !isDigits(string(id)) {
-		return identity{}, errors.New("token response has no numeric user id")
-	}
-	return identity{
-		userID:   string(id),
-		username: username,
-		token:    a.AccessToken,
-		expires:  now().Add(expiresIn(a.ExpiresIn, shortTokenExpiry)),
-	}, nil
-}
-
-// isDigits accepts a decimal id: digits only, bounded in length.
-func isDigits(s string) bool {
-	if s == "" || len(s) > maxIDDigits {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isAccessTokenShaped accepts a token that can travel in a header: 1 to 2048
-// visible ASCII characters.
-func isAccessTokenShaped(s string) bool {
-	if s == "" || len(s) > 2048 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// isUsernameShaped accepts Instagram usernames: up to 30 letters, digits,
-// dots and underscores (and "" for unknown). Anything else is not put in
-// a header.
-func isUsernameShaped(s string) bool {
-	return len(s) <= 30 && isAlnumOr(s, "._")
-}
-
-// maxExpiresIn caps expires_in: more seconds would overflow a
-// time.Duration into the past, and the session is capped anyway.
-const maxExpiresIn = 10 * 365 * 24 * time.Hour
-
-func expiresIn(n json.Number, fallback time.Duration) time.Duration {
-	secs, err := n.Int64()
-	if err != nil || secs <= 0 {
-		return fallback
-	}
-	if secs > int64(maxExpiresIn/time.Second) {
-		return maxExpiresIn
-	}
-	return time.Duration(secs) * time.Second
 }
 
 // exchangeLongLived exchanges a 1-hour token for a 60-day one.
