@@ -12,26 +12,56 @@ import (
 // user ends, on every device. The browser is marked, so that its next
 // login re-authenticates at Instagram, and sent to logout_redirect.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
-	if s, ok := h.openSession(r); ok {
-		if logoutAll(r) {
+	all := logoutAll(r)
+	users := h.revokeSentSessions(r)
+	for userID, username := range users {
+		if all {
 			// Also the sessions made within this very second: login times
 			// are in whole seconds, and ending one too many is the safe side.
 			t := now().Unix() + 1
-			if h.shared.revokeUser(s.userID, t, t+h.cfg.sessionLifetime) {
+			if h.shared.revokeUser(userID, t, t+h.cfg.sessionLifetime) {
 				countRevocation(revokedLogoutAll)
-				h.emitRevoked(s.userID, s.username, revokedLogoutAll)
+				h.emitRevoked(userID, username, revokedLogoutAll)
 			}
 		}
-		h.shared.revokeSession(s.id, s.expires)
 		countRevocation(revokedLogout)
-		h.emitLogout(s.userID, s.username)
-		h.logger.Info("logout", zap.String("user_id", s.userID), zap.String("username", s.username),
-			zap.Bool("all_sessions", logoutAll(r)))
+		h.emitLogout(userID, username)
+		h.logger.Info("logout", zap.String("user_id", userID), zap.String("username", username),
+			zap.Bool("all_sessions", all))
+	}
+	if len(users) > 1 {
+		h.logger.Warn("logout: the browser held sessions of several users, a planted cookie: all of them were ended",
+			zap.Int("users", len(users)))
 	}
 	h.clearCookie(w, h.cfg.cookieNames.session)
+	if h.CookieDomain != "" {
+		// A host-only cookie of the same name, from before cookie_domain
+		// was set, would otherwise stay, revoked, and hide later logins.
+		http.SetCookie(w, &http.Cookie{Name: h.cfg.cookieNames.session, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: !h.InsecureCookies, SameSite: http.SameSiteLaxMode})
+	}
 	h.clearLegacyCookie(w)
 	h.markForReauth(w)
 	return redirect(w, h.LogoutRedirect)
+}
+
+// revokeSentSessions revokes every session cookie of ours the browser sent
+// for this host, dead or alive (a copy elsewhere must stop working too),
+// and returns their users. Usually there is one; with a planted cookie
+// (cookie tossing) there may be more, and a logout must not be the one
+// request that takes none of them seriously.
+func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
+	users := map[string]string{}
+	t := now().Unix()
+	for _, lines := range [][]string{r.Header["Cookie"], sentCookieLines(r)} {
+		h.eachSessionIn(r, lines, t, func(s *session) {
+			h.shared.revokeSession(s.id, s.expires)
+			if users[s.userID] == "" {
+				users[s.userID] = s.username
+			}
+		})
+	}
+	return users
 }
 
 // logoutAll reports whether the logout asks for every session of the user

@@ -82,7 +82,9 @@ func (rv *revocations) isRevoked(s *session) bool {
 	_, gone := rv.sessions[s.id]
 	if !gone {
 		u, ok := rv.users[s.userID]
-		gone = ok && s.created < u.notBefore
+		// A session in the earlier release's form predates every record
+		// of this one: its login time is a guess, so it is not relied on.
+		gone = ok && (s.legacy || s.created < u.notBefore)
 	}
 	rv.mu.RUnlock()
 	return gone

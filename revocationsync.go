@@ -34,6 +34,11 @@ type revocationSync struct {
 	lastFull, lastForget, nextClean time.Time
 
 	wake, stop, done chan struct{}
+	// running ends with stopAndFlush: a round in progress (a long queue on
+	// a slow storage, a full listing) gives up, so that a reload or a stop
+	// waits for the last, bounded flush only.
+	running context.Context
+	cancel  context.CancelFunc
 }
 
 // storageUser is one config's storage and logger: the sync always uses the
@@ -58,7 +63,10 @@ const (
 )
 
 func newRevocationSync(prefix string, rv *revocations, first *storageUser) *revocationSync {
+	running, cancel := context.WithCancel(context.Background())
 	return &revocationSync{
+		running: running,
+		cancel:  cancel,
 		prefix:  prefix,
 		rv:      rv,
 		clock:   now,
@@ -133,23 +141,31 @@ func (s *revocationSync) run() {
 			cancel()
 			return
 		case <-s.wake:
-			if err := s.flush(context.Background()); err != nil {
+			if err := s.flush(s.running); err != nil && s.running.Err() == nil {
 				s.report(err)
 			}
 		case <-tick.C:
-			s.report(s.tick(context.Background()))
+			if err := s.tick(s.running); s.running.Err() == nil {
+				s.report(err)
+			}
 		}
 	}
 }
 
 // stopAndFlush ends the goroutine after a last attempt at the queue.
 func (s *revocationSync) stopAndFlush() {
+	s.cancel()
 	close(s.stop)
 	<-s.done
 }
 
-// tick is one round: write, list, forget, clean.
+// tick is one round: forget, write, list, clean. Forgetting comes first,
+// so that memory is trimmed during a storage outage too.
 func (s *revocationSync) tick(ctx context.Context) error {
+	if time.Since(s.lastForget) >= forgetEvery {
+		s.rv.forgetExpired(s.clock().Unix())
+		s.lastForget = time.Now()
+	}
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
@@ -160,10 +176,6 @@ func (s *revocationSync) tick(ctx context.Context) error {
 	if full {
 		s.lastFull = time.Now()
 	}
-	if time.Since(s.lastForget) >= forgetEvery {
-		s.rv.forgetExpired(s.clock().Unix())
-		s.lastForget = time.Now()
-	}
 	if time.Now().After(s.nextClean) {
 		s.nextClean = time.Now().Add(jitter(cleanEvery))
 		return s.clean(ctx)
@@ -171,10 +183,14 @@ func (s *revocationSync) tick(ctx context.Context) error {
 	return nil
 }
 
-// flush writes the queue, oldest first, stopping at the first failure.
+// flush writes the queue, oldest first, stopping at the first failure or
+// when ctx ends.
 func (s *revocationSync) flush(ctx context.Context) error {
 	u := s.current()
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		s.mu.Lock()
 		if len(s.queue) == 0 {
 			s.mu.Unlock()

@@ -18,15 +18,16 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (session, bool) {
-	s, ok := h.openSession(r)
-	if !ok {
-		return session{}, false
-	}
-	s.seenAt = now().Unix()
-	if !h.isLive(&s, s.seenAt) || h.shared.revocations.isRevoked(&s) || !h.allows(s.userID, s.username) {
-		return session{}, false
-	}
-	return s, true
+	t := now().Unix()
+	s, ok := h.openSession(r, t, true)
+	s.seenAt = t
+	return s, ok
+}
+
+// acceptable tells a session that may be used now: live, not revoked, of
+// an allowed user.
+func (h *Handler) acceptable(s *session, t int64) bool {
+	return h.isLive(s, t) && !h.shared.revocations.isRevoked(s) && h.allows(s.userID, s.username)
 }
 
 // isLive applies session_lifetime, session_idle and the token's own end.
@@ -48,33 +49,36 @@ func (h *Handler) endOf(s *session) int64 {
 	return end
 }
 
-// openSession opens the session cookies the client sent. A stale cookie of
-// the same name sent first (an old host-only one, a sibling site's) must
-// not hide the right one; but cookies that open to different users mean
-// someone planted one (cookie tossing), and then there is no session.
-func (h *Handler) openSession(r *http.Request) (session, bool) {
+// openSession opens the session cookies the client sent and keeps those
+// that count: with judge, only acceptable ones (else every one that opens).
+// A dead or stale cookie sent first (a revoked copy, an old host-only one,
+// a sibling site's) must not hide the right one; but cookies that count
+// for different users mean someone planted one (cookie tossing), and then
+// there is no session.
+func (h *Handler) openSession(r *http.Request, t int64, judge bool) (session, bool) {
 	buf := openBuffers.Get().(*[512]byte)
 	defer openBuffers.Put(buf)
 	// The header first: on the usual request no handler has taken our
 	// cookie out yet, and looking for what was sent costs a context lookup.
-	if s, found, ok := h.openSessionIn(r, r.Header["Cookie"], buf); found {
+	if s, found, ok := h.openSessionIn(r, r.Header["Cookie"], buf, t, judge); found {
 		return s, ok
 	}
 	if sent := stashed(r); sent != nil {
-		s, _, ok := h.openSessionIn(r, sent.lines, buf)
+		s, _, ok := h.openSessionIn(r, sent.lines, buf, t, judge)
 		return s, ok
 	}
 	return session{}, false
 }
 
-// openSessionIn reports whether lines hold any session of ours (found) and
-// whether it is one user's (ok).
-func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte) (s session, found, ok bool) {
+// openSessionIn reports whether lines hold any session of ours that counts
+// (found) and whether all such are one user's (ok). No callback: this runs
+// on every request, and a closure would send the session to the heap.
+func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s session, found, ok bool) {
 	names := &h.cfg.cookieNames
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
-		next, opened := h.openSessionValue(buf, value, legacy)
-		if !opened || !h.sessionIsForHost(&next, r.Host) {
+		next, opened := h.openSessionValue(buf, value, legacy, t)
+		if !opened || !h.sessionIsForHost(&next, r.Host) || (judge && !h.acceptable(&next, t)) {
 			continue
 		}
 		if found && next.userID != s.userID {
@@ -87,10 +91,23 @@ func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte)
 	return s, found, found
 }
 
+// eachSessionIn calls visit with every session of ours in lines that opens
+// for this host, dead or alive (logout revokes them all).
+func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit func(*session)) {
+	buf := new([512]byte)
+	names := &h.cfg.cookieNames
+	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
+	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
+		if s, opened := h.openSessionValue(buf, value, legacy, t); opened && h.sessionIsForHost(&s, r.Host) {
+			visit(&s)
+		}
+	}
+}
+
 // openSessionValue opens one cookie value. Under the earlier release's
 // default name only that release's record format is accepted, so that
 // window closes by itself.
-func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool) (session, bool) {
+func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool, t int64) (session, bool) {
 	aad := h.cfg.aad.session
 	if legacyName {
 		aad = h.cfg.aad.legacySession
@@ -104,20 +121,23 @@ func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool
 		return session{}, false
 	}
 	if s.legacy {
-		h.upgradeLegacy(&s, nonce)
+		h.upgradeLegacy(&s, nonce, t)
 	}
 	return s, true
 }
 
-// upgradeLegacy fills in what a format 1 record lacks. Its login time is
-// taken as its end minus session_lifetime, the same every time the cookie
-// is seen, so a "log out everywhere" covers every copy; its id is its seal's
-// nonce, unique per login, so a logout of the upgraded session covers the
-// old cookie too. It is not bound to a host: it was made before binding.
-func (h *Handler) upgradeLegacy(s *session, nonce []byte) {
+// upgradeLegacy fills in what a format 1 record lacks. It holds its end,
+// not its login: the login is taken as the end minus session_lifetime, but
+// never later than now, so a shorter session_lifetime than the earlier
+// release's logs nobody out and ends the session at most that long from
+// now. Its id is its seal's nonce, unique per login, so a logout of the
+// upgraded session covers the old cookie too; and while it is in the old
+// form, any "log out everywhere" covers it (isRevoked), whatever its login.
+// It is not bound to a host: it was made before binding.
+func (h *Handler) upgradeLegacy(s *session, nonce []byte, t int64) {
 	copy(s.id[:], nonce)
-	s.created = s.expires - h.cfg.sessionLifetime
-	s.issued = now().Unix()
+	s.created = min(s.expires-h.cfg.sessionLifetime, t)
+	s.issued = t
 	s.tokenExpires = s.expires // a session never outlived its token
 }
 
