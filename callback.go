@@ -73,6 +73,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 	s := h.newSession(id, r)
 	h.issueSession(w, &s)
+	setUserPlaceholders(r, id.userID, id.username) // the login's own access log line
 	countLogin(loginSuccess)
 	h.emitLogin(id.userID, id.username)
 	h.clearReauthMark(w, r)

@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,20 @@ func TestCallbackReloadWithSession(t *testing.T) {
 	}
 	if resp := h.do(newBrowser(t), http.MethodGet, cb, nil, "Accept", "text/html"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("the used callback without a session: status %d, want 403", resp.StatusCode)
+	}
+}
+
+// Behaviour 1's placeholders are set on the callback that logs the user in
+// too, so the access log's line of the login itself records user_id
+// (found by a new user: it was empty there).
+func TestCallbackAccessLogNamesTheUser(t *testing.T) {
+	accessLog := filepath.Join(t.TempDir(), "access.log")
+	h := newHarness(t, withSite("log {\n\toutput file "+accessLog+"\n\tformat json\n}"))
+	h.mustLogin(h.client, "yara", "/x")
+	want := `"user_id":"` + instagramtest.UserID("yara") + `"`
+	for _, line := range strings.Split(readLog(t, accessLog, defaultRedirectPath), "\n") {
+		if strings.Contains(line, defaultRedirectPath) && !strings.Contains(line, want) {
+			t.Errorf("the callback's access log line lacks %s:\n%s", want, line)
+		}
 	}
 }

@@ -132,7 +132,7 @@ func (h *Handler) resolvePlaceholders() error {
 		if err != nil || v == "" {
 			// The message names the placeholder, never a value: the
 			// option may be a secret.
-			errs.add(option, fmt.Errorf("%s does not resolve (is the environment variable set?)", placeholderIn(raw)))
+			errs.add(option, unresolved(placeholderIn(raw)))
 			return
 		}
 		*field = v
@@ -154,6 +154,17 @@ func (h *Handler) resolvePlaceholders() error {
 		one("allow_users", &h.AllowUsers[i])
 	}
 	return errs.join()
+}
+
+// unresolved explains a placeholder left in an option: an environment
+// variable that is not set, or a placeholder that has no value when the
+// config loads (a request's, say).
+func unresolved(placeholder string) error {
+	if strings.HasPrefix(placeholder, "{env.") {
+		return fmt.Errorf("%s does not resolve (is the environment variable set?)", placeholder)
+	}
+	return fmt.Errorf("%s does not resolve: options are fixed when the config loads, so only {env.*} and "+
+		"Caddy's global placeholders work here", placeholder)
 }
 
 // placeholderIn names the first placeholder of s, for an error message.

@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -119,6 +120,11 @@ func TestUnresolvedPlaceholderNamesTheOption(t *testing.T) {
 				err := validateJSON(t, h)
 				if err == nil || !strings.Contains(err.Error(), option+": ") || !strings.Contains(err.Error(), placeholder) {
 					t.Errorf("error %v, want one naming %s and %s", err, option, placeholder)
+				}
+				// Only an {env.*} is blamed on the environment: a request's
+				// placeholder has no value when the config loads.
+				if env := strings.Contains(fmt.Sprint(err), "environment variable"); env != strings.HasPrefix(placeholder, "{env.") {
+					t.Errorf("error %v: the hint does not fit %s", err, placeholder)
 				}
 			})
 		}

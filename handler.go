@@ -119,10 +119,16 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 func (h *Handler) passIdentity(r *http.Request, s *session) {
 	h.dropOwnCookies(r)
 	h.headers.set(r.Header, s)
+	setUserPlaceholders(r, s.userID, s.username)
+}
+
+// setUserPlaceholders names the user to Caddy, as caddyauth does: the
+// access log records {http.auth.user.id} as user_id.
+func setUserPlaceholders(r *http.Request, userID, username string) {
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("http.auth.user.id", s.userID)
-		if s.username != "" {
-			repl.Set("http.auth.user.instagram_username", s.username)
+		repl.Set("http.auth.user.id", userID)
+		if username != "" {
+			repl.Set("http.auth.user.instagram_username", username)
 		}
 	}
 }

@@ -211,7 +211,11 @@ func (h *Handler) logRedirectURI() {
 	uri, hint := h.RedirectURI, "in the Meta app dashboard: Instagram > API setup with Instagram business login > "+
 		"Business login settings > OAuth redirect URIs"
 	if strings.HasPrefix(uri, "/") {
-		uri = "https://<your site>" + uri
+		scheme := "https"
+		if h.InsecureCookies {
+			scheme = "http" // a plain-HTTP development site
+		}
+		uri = scheme + "://<your site>" + uri
 		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
 	}
 	h.logger.Info("the redirect URI to register with Instagram",

@@ -14,13 +14,19 @@ const startupMessage = "the redirect URI to register with Instagram"
 // Behaviour 27: one INFO line names the redirect URI to register: the URL
 // itself, or for a path, the site's origin followed by it.
 func TestStartupNamesTheRedirectURI(t *testing.T) {
-	for _, tc := range []struct{ redirectURI, want string }{
-		{defaultRedirectPath, "https://<your site>" + defaultRedirectPath},
-		{"/auth/cb", "https://<your site>/auth/cb"},
-		{"https://app.example.com/oauth2/instagram/callback", "https://app.example.com/oauth2/instagram/callback"},
+	for _, tc := range []struct {
+		redirectURI, want string
+		insecure          bool
+	}{
+		{defaultRedirectPath, "https://<your site>" + defaultRedirectPath, false},
+		{"/auth/cb", "https://<your site>/auth/cb", false},
+		// A plain-HTTP development site registers an http:// URI.
+		{defaultRedirectPath, "http://<your site>" + defaultRedirectPath, true},
+		{"https://app.example.com/oauth2/instagram/callback", "https://app.example.com/oauth2/instagram/callback", false},
 	} {
 		h := unitHandler(t)
 		h.RedirectURI = tc.redirectURI
+		h.InsecureCookies = tc.insecure
 		core, logs := observer.New(zapcore.InfoLevel)
 		h.logger = zap.New(core)
 		h.logStartup()
