@@ -205,11 +205,6 @@ func (n *node) stop() {
 	}
 }
 
-func (n *node) restart() {
-	n.stop()
-	n.start()
-}
-
 // reload runs `caddy reload` with the node's Caddyfile rewritten.
 func (n *node) reload(timeout string) {
 	n.writeConfig(timeout)

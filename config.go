@@ -42,7 +42,10 @@ const (
 // checked, so that no request parses or joins them again.
 type runtimeConfig struct {
 	redirectPath    string // path part of redirect_uri: the callback
+	callbackHost    string // host[:port] of an absolute redirect_uri; "" for a path
+	callbackOrigin  string // scheme://host[:port] of an absolute redirect_uri; "" for a path
 	authorizeBase   string // authorize_url with the parameters every login shares
+	authorizeReauth string // the same, asking Instagram to re-authenticate (reauth.go)
 	sessionLifetime int64  // seconds
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
@@ -190,6 +193,14 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		tokenRefresh:    h.TokenRefreshURL != optionOff,
 		cookieNames:     newCookieNames(h.CookieName, nameGiven),
 		hostBound:       h.CookieDomain == "",
+	}
+	cfg.authorizeReauth = cfg.authorizeBase
+	if !hasQueryKey(cfg.authorizeBase, "force_reauth") {
+		cfg.authorizeReauth += forceReauthParam
+	}
+	if cfg.callbackHost = callbackHost(h.RedirectURI); cfg.callbackHost != "" {
+		scheme, _, _ := strings.Cut(h.RedirectURI, "://")
+		cfg.callbackOrigin = strings.ToLower(scheme) + "://" + cfg.callbackHost
 	}
 	cfg.aad = newAdditionalData(cfg.cookieNames, h.ClientID)
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)

@@ -179,16 +179,13 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 	}
 	// One lookup of the request's variables for both reading and keeping.
 	vars, _ := r.Context().Value(caddyhttp.VarsCtxKey).(map[string]any)
-	sent, _ := vars[sentCookiesVar].(*sentCookies)
-	if sent == nil {
-		sent = &sentCookies{lines: lines}
+	var kept []string // a later handler's: the stash's array holds the first one's
+	if _, stashed := vars[sentCookiesVar].(*sentCookies); !stashed {
+		sent := &sentCookies{lines: lines}
 		if vars != nil {
 			vars[sentCookiesVar] = sent
 		}
-	}
-	kept := sent.kept[:0:len(sent.kept)]
-	if len(sent.lines) > 0 && &sent.lines[0] != &lines[0] {
-		kept = nil // a later handler: the array already holds an earlier result
+		kept = sent.kept[:0:len(sent.kept)] // the first handler: lent by the stash
 	}
 	for _, line := range lines {
 		if rest := withoutOwnCookies(names, line); rest != "" {
@@ -267,6 +264,5 @@ func (h *Handler) clearLegacyCookie(w http.ResponseWriter) {
 	if h.cfg.cookieNames.legacy == "" {
 		return
 	}
-	c := h.newCookie(h.cfg.cookieNames.legacy, "", -1)
-	http.SetCookie(w, c)
+	h.clearCookie(w, h.cfg.cookieNames.legacy)
 }

@@ -36,10 +36,12 @@ func TestDeletionStatusURL(t *testing.T) {
 		t.Errorf("path redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "https://login.example/cb"
+	h.cfg = h.derive(false)
 	if u, ok := h.deletionStatusURL(r); !ok || u != "https://login.example/oauth2/instagram/data-deletion" {
 		t.Errorf("URL redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "/cb"
+	h.cfg = h.derive(false)
 	r.Host = "evil.example/x?"
 	if u, ok := h.deletionStatusURL(r); ok {
 		t.Errorf("a Host that is not a host made %q", u)

@@ -42,27 +42,34 @@ func (s *expiringSet) add(key string, expires int64) bool {
 		s.pruneLocked(t)
 	}
 	if len(s.m) >= maxExpiringSet {
-		s.makeRoomLocked(t)
+		makeRoom(s.m, maxExpiringSet, func(exp int64) bool { return exp < t })
 	}
 	s.m[key] = expires
 	s.size.Store(int64(len(s.m)))
 	return true
 }
 
-// makeRoomLocked drops expired entries and, if that frees too little, a
-// tenth of the rest, chosen by map order (random: no attacker picks the
-// victims). Evicting in a batch keeps a full set from sweeping on every add.
-func (s *expiringSet) makeRoomLocked(t int64) {
-	s.pruneLocked(t)
-	if len(s.m) < maxExpiringSet*9/10 {
+// makeRoom makes room in a full bounded map: it drops the entries that
+// are done and, if that frees too little (the map still holds nine tenths
+// of limit), a tenth of the rest, chosen by map order (random: no attacker
+// picks the victims). Evicting in a batch keeps a full map from being
+// swept on every insert. The used states, the refresh memory and the
+// login throttle's clients are bounded this way.
+func makeRoom[K comparable, V any](m map[K]V, limit int, done func(V) bool) {
+	for k, v := range m {
+		if done(v) {
+			delete(m, k)
+		}
+	}
+	if len(m) < limit*9/10 {
 		return
 	}
-	drop := len(s.m) / 10
-	for k := range s.m {
+	drop := len(m) / 10
+	for k := range m {
 		if drop == 0 {
 			break
 		}
-		delete(s.m, k)
+		delete(m, k)
 		drop--
 	}
 }

@@ -36,7 +36,7 @@ func unitHandler(tb testing.TB) *Handler {
 	h := &Handler{ClientID: "app-id", ClientSecret: "s", InsecureCookies: true, keys: unitRing(tb, unitKeyA)}
 	h.applyDefaults()
 	h.cfg = h.derive(false)
-	h.shared = &sharedState{usedStates: newExpiringSet(), revocations: newRevocations(), refreshes: newRefreshes()}
+	h.shared = newSharedState("", nil)
 	return h
 }
 

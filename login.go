@@ -27,17 +27,18 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	h.prunePending(w, r)
 	h.setPending(w, p)
 	h.warnIfLoginWillFail(r)
-	location := h.authorizeLocation(p)
-	if h.marked(r) && !hasQueryKey(h.cfg.authorizeBase, "force_reauth") {
-		location += forceReauthParam
-	}
 	countRequest(outcomeRedirected)
-	return redirect(w, location)
+	return redirect(w, h.authorizeLocation(p, h.marked(r)))
 }
 
-// authorizeLocation is Instagram's authorize URL for this login.
-func (h *Handler) authorizeLocation(p pendingLogin) string {
-	return h.cfg.authorizeBase + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
+// authorizeLocation is Instagram's authorize URL for this login; reauth
+// asks Instagram to log the user in again (a browser that logged out).
+func (h *Handler) authorizeLocation(p pendingLogin, reauth bool) string {
+	base := h.cfg.authorizeBase
+	if reauth {
+		base = h.cfg.authorizeReauth
+	}
+	return base + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
 }
 
 // hasQueryKey reports whether the URL's encoded query has key.
@@ -49,17 +50,24 @@ func hasQueryKey(rawURL, key string) bool {
 // connection itself and the request's host, never with X-Forwarded-*
 // headers, which a client can forge.
 func (h *Handler) redirectURIFor(r *http.Request) (string, bool) {
-	if !strings.HasPrefix(h.RedirectURI, "/") {
+	if h.cfg.callbackOrigin != "" {
 		return h.RedirectURI, true
 	}
+	origin, ok := requestOrigin(r)
+	return origin + h.RedirectURI, ok
+}
+
+// requestOrigin is the scheme of the connection itself and the request's
+// host, which must be shaped like one: what a path of the site is
+// completed with into an absolute URL.
+func requestOrigin(r *http.Request) (string, bool) {
 	if !isHostShaped(r.Host) {
 		return "", false
 	}
-	scheme := "http"
 	if r.TLS != nil {
-		scheme = "https"
+		return "https://" + r.Host, true
 	}
-	return scheme + "://" + r.Host + h.RedirectURI, true
+	return "http://" + r.Host, true
 }
 
 // isHostShaped accepts a host[:port] of letters, digits, dots, hyphens,

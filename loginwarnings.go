@@ -35,7 +35,7 @@ func (h *Handler) warnIfLoginWillFail(r *http.Request) {
 			"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
 			"set an absolute https redirect_uri", zap.String("host", r.Host))
 	}
-	if cb := callbackHost(h.RedirectURI); cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
+	if cb := h.cfg.callbackHost; cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
 		// The state cookie is set on the host the login started on.
 		h.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
 			"the callback finds none and the login ends in \"Login expired\". Send visitors to redirect_uri's host "+
@@ -45,8 +45,8 @@ func (h *Handler) warnIfLoginWillFail(r *http.Request) {
 }
 
 // callbackHost is the host[:port] of an absolute redirect_uri, "" for a
-// path (completed with the request's own host). validate has checked it is
-// an absolute http(s) URL.
+// path (completed with the request's own host), derived once (config.go).
+// validate has checked it is an absolute http(s) URL.
 func callbackHost(redirectURI string) string {
 	_, rest, ok := strings.Cut(redirectURI, "://")
 	if !ok {

@@ -37,8 +37,9 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	if h.CookieDomain != "" {
 		// A host-only cookie of the same name, from before cookie_domain
 		// was set, would otherwise stay, revoked, and hide later logins.
-		http.SetCookie(w, &http.Cookie{Name: h.cfg.cookieNames.session, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, Secure: !h.InsecureCookies, SameSite: http.SameSiteLaxMode})
+		hostOnly := h.newCookie(h.cfg.cookieNames.session, "", -1)
+		hostOnly.Domain = ""
+		http.SetCookie(w, hostOnly)
 	}
 	h.clearLegacyCookie(w)
 	h.markForReauth(w)
@@ -52,15 +53,14 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 // request that takes none of them seriously.
 func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
-	t := now().Unix()
-	for _, lines := range [][]string{r.Header["Cookie"], sentCookieLines(r)} {
-		h.eachSessionIn(r, lines, t, func(s *session) {
-			h.shared.revokeSession(s.id, s.expires)
-			if users[s.userID] == "" {
-				users[s.userID] = s.username
-			}
-		})
-	}
+	// The cookies as sent hold ours, also when an earlier handler of the
+	// site took its own out of the header.
+	h.eachSessionIn(r, sentCookieLines(r), now().Unix(), func(s *session) {
+		h.shared.revokeSession(s.id, s.expires)
+		if users[s.userID] == "" {
+			users[s.userID] = s.username
+		}
+	})
 	return users
 }
 

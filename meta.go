@@ -110,12 +110,10 @@ func (h *Handler) refuseSignedRequest(w http.ResponseWriter, r *http.Request, so
 	return writeMetaJSON(w, status, map[string]string{"error": "bad_request", "message": err.Error()})
 }
 
+// writeMetaJSON answers Meta: maps of strings and booleans, which Marshal
+// cannot fail on.
 func writeMetaJSON(w http.ResponseWriter, status int, v any) error {
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // a failed write means the client left
+	body, _ := json.Marshal(v)
+	writeJSON(w, status, append(body, '\n'))
 	return nil
 }

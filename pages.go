@@ -21,14 +21,16 @@ main{background:#fff;border:1px solid #dbdbdb;border-radius:8px;padding:2rem 2.5
 h1{font-size:1.3rem;margin-top:0}
 a{color:#0095f6}
 .detail{color:#737373}
+code{background:#f4f4f4;padding:0 .2rem;word-break:break-all}
 </style>
 </head>
 <body>
 <main>
 <h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
+{{with .Code}}<p>Confirmation code: <code id="code">{{.}}</code></p>{{end}}
+<p id="status">{{.Message}}</p>
 {{if .Detail}}<p class="detail">{{.Detail}}</p>{{end}}
-<p><a href="/">Try again</a></p>
+{{if not .Code}}<p><a href="/">Try again</a></p>{{end}}
 </main>
 </body>
 </html>
@@ -38,6 +40,7 @@ type page struct {
 	Title   string
 	Message string
 	Detail  string // e.g. the provider's error description; escaped
+	Code    string // a data deletion confirmation code (deletionstatus.go)
 }
 
 var (

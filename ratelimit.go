@@ -96,34 +96,16 @@ func (th *loginThrottle) track(client string, slot int64, t time.Time) *clientWi
 		th.clients = make(map[string]*clientWindow)
 	}
 	if len(th.clients) >= maxTrackedClients {
-		th.makeRoomLocked(t.UnixNano())
+		// Windows that count nothing any more go first. An evicted client
+		// starts again from zero; the in-flight bound still holds for all.
+		now := t.UnixNano()
+		makeRoom(th.clients, maxTrackedClients, func(w *clientWindow) bool {
+			return w.newest+int64(len(w.counts)) <= now/w.slotLen
+		})
 	}
 	w := &clientWindow{newest: slot}
 	th.clients[client] = w
 	return w
-}
-
-// makeRoomLocked drops the windows that count nothing any more and, if
-// that frees too little, a tenth of the rest, chosen by map order (random:
-// no client picks the victims). An evicted client starts again from zero;
-// the in-flight bound still holds for everyone.
-func (th *loginThrottle) makeRoomLocked(t int64) {
-	for k, w := range th.clients {
-		if w.newest+int64(len(w.counts)) <= t/w.slotLen {
-			delete(th.clients, k)
-		}
-	}
-	if len(th.clients) < maxTrackedClients*9/10 {
-		return
-	}
-	drop := len(th.clients) / 10
-	for k := range th.clients {
-		if drop == 0 {
-			break
-		}
-		delete(th.clients, k)
-		drop--
-	}
 }
 
 // advance moves the window on to slot, emptying the slots it passes. A

@@ -79,32 +79,11 @@ func (rf *refreshes) end(id sessionID, f *refreshFlight, out refreshOutcome) {
 	delete(rf.flights, id)
 	rf.ends++
 	if rf.ends%pruneEvery == 0 || len(rf.outcomes) >= maxRefreshMemory {
-		rf.makeRoomLocked(now().Unix())
+		t := now().Unix()
+		makeRoom(rf.outcomes, maxRefreshMemory, func(o refreshOutcome) bool { return o.retryAt <= t })
 	}
 	rf.outcomes[id] = out
 	rf.mu.Unlock()
 	f.out = out
 	close(f.done)
-}
-
-// makeRoomLocked forgets the outcomes past their hour and, if the memory
-// is still nearly full, a tenth of the rest in map order (random: no
-// attacker picks them), as expiringSet does.
-func (rf *refreshes) makeRoomLocked(t int64) {
-	for id, o := range rf.outcomes {
-		if o.retryAt <= t {
-			delete(rf.outcomes, id)
-		}
-	}
-	if len(rf.outcomes) < maxRefreshMemory*9/10 {
-		return
-	}
-	drop := len(rf.outcomes) / 10
-	for id := range rf.outcomes {
-		if drop == 0 {
-			break
-		}
-		delete(rf.outcomes, id)
-		drop--
-	}
 }

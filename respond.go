@@ -3,7 +3,6 @@ package instagramauth
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -52,13 +51,17 @@ type jsonAnswer string
 // answerUnauthorized is the 401 body of API calls.
 const answerUnauthorized jsonAnswer = `{"error":"unauthorized","message":"an Instagram login is required"}` + "\n"
 
-func (a jsonAnswer) write(w http.ResponseWriter, status int) {
+func (a jsonAnswer) write(w http.ResponseWriter, status int) { writeJSON(w, status, []byte(a)) }
+
+// writeJSON sends a JSON body that no cache keeps: the 401 of API calls,
+// whoami, Meta's callbacks. A failed write means the client left.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, string(a))
+	_, _ = w.Write(body)
 }
 
 // unauthorized answers a request without a session that is no page load:

@@ -35,17 +35,6 @@ func newRevocations() *revocations {
 	return &revocations{sessions: map[sessionID]int64{}, users: map[string]userRevocation{}}
 }
 
-// revokeSession ends one session; it reports whether that is news.
-func (rv *revocations) revokeSession(id sessionID, until int64) bool {
-	return rv.merge([]revocation{{session: id, until: until}}) > 0
-}
-
-// revokeUser ends every session of userID created before notBefore; it
-// reports whether that is news (a replay changes nothing).
-func (rv *revocations) revokeUser(userID string, notBefore, until int64) bool {
-	return rv.merge([]revocation{{user: userID, notBefore: notBefore, until: until}}) > 0
-}
-
 // merge adds records under one lock (a sync brings thousands) and returns
 // how many of them ended sessions not ended before.
 func (rv *revocations) merge(recs []revocation) (news int) {

@@ -65,3 +65,14 @@ func TestForgetExpired(t *testing.T) {
 		t.Errorf("forgetExpired kept the wrong records: %d left", rv.len())
 	}
 }
+
+// revokeSession and revokeUser add one record to the memory alone, as a
+// sync brings them, and report whether that is news (sharedState.revoke
+// does the same and writes to storage too).
+func (rv *revocations) revokeSession(id sessionID, until int64) bool {
+	return rv.merge([]revocation{{session: id, until: until}}) > 0
+}
+
+func (rv *revocations) revokeUser(userID string, notBefore, until int64) bool {
+	return rv.merge([]revocation{{user: userID, notBefore: notBefore, until: until}}) > 0
+}

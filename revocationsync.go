@@ -213,13 +213,6 @@ func (s *revocationSync) flush(ctx context.Context) error {
 	}
 }
 
-// queued is the number of records waiting to be written.
-func (s *revocationSync) queued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queue)
-}
-
 // sync adds to memory what storage holds: every record (full), or those of
 // the buckets another instance may be writing to now.
 func (s *revocationSync) sync(ctx context.Context, full bool) error {

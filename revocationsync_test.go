@@ -211,3 +211,10 @@ func TestStopDoesNotWaitForTheWholeQueue(t *testing.T) {
 		t.Errorf("stopAndFlush took %v, want at most about %v", d, finalFlushTimeout)
 	}
 }
+
+// queued is the number of records waiting to be written.
+func (s *revocationSync) queued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}

@@ -42,10 +42,6 @@ func (h *Handler) serveWhoami(w http.ResponseWriter, r *http.Request) error {
 		Username:  s.username,
 		ExpiresAt: time.Unix(h.endOf(&s), 0).UTC().Format(time.RFC3339),
 	})
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(append(body, '\n'))
+	writeJSON(w, http.StatusOK, append(body, '\n'))
 	return nil
 }

@@ -119,9 +119,3 @@ func (p *Provider) lookupToken(token string) (info tokenInfo, found bool, now ti
 	info, found = p.tokens.get(token, now)
 	return info, found, now
 }
-
-// validToken returns the token's owner if it is known and unexpired.
-func (p *Provider) validToken(token string) (tokenInfo, bool) {
-	info, found, now := p.lookupToken(token)
-	return info, found && info.validAt(now)
-}
