@@ -83,7 +83,7 @@ func benchSession(b *testing.B, h *Handler) string {
 		expires:   now().Add(60 * 24 * time.Hour),
 		longLived: true,
 	}, r)
-	return h.keys.seal(h.cfg.aad.session, encodeSession(&s))
+	return h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))
 }
 
 func BenchmarkServeHTTPAuthenticated(b *testing.B) {

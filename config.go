@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -55,7 +57,7 @@ type runtimeConfig struct {
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
 	rateLimit       rateLimit
-	aad             additionalData
+	aad             seal.AdditionalData
 }
 
 // prepare fills in defaults, resolves placeholders and checks every
@@ -202,7 +204,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		scheme, _, _ := strings.Cut(h.RedirectURI, "://")
 		cfg.callbackOrigin = strings.ToLower(scheme) + "://" + cfg.callbackHost
 	}
-	cfg.aad = newAdditionalData(cfg.cookieNames, h.ClientID)
+	cfg.aad = seal.NewAdditionalData(cfg.cookieNames.session, cfg.cookieNames.legacy, h.ClientID)
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)
 	cfg.allowIDs, cfg.allowUsernames = allowSets(h.AllowUsers)
 	return cfg
@@ -257,7 +259,9 @@ func (h *Handler) validate() optionErrors {
 	check("cookie_name", checkCookieName(h.CookieName, h.CookieDomain, h.InsecureCookies))
 	check("cookie_domain", checkCookieDomain(h.CookieDomain))
 	for _, s := range h.CookieSecret {
-		check("cookie_secret", checkCookieSecret(s))
+		if !hasPlaceholder(s) {
+			check("cookie_secret", seal.CheckSecret(s))
+		}
 	}
 	check("session_lifetime", checkSessionDuration(h.SessionLifetime))
 	if h.SessionIdle != 0 {

@@ -14,12 +14,12 @@ import (
 // confirmationCode seals what the status page tells.
 func (h *Handler) confirmationCode(userID string, at int64) string {
 	rec := recordV1{time: at, fields: [3]string{userID}}
-	return h.keys.seal(h.cfg.aad.deletion, rec.encode())
+	return h.keys.Seal(h.cfg.aad.Deletion, rec.encode())
 }
 
 // openConfirmationCode returns when the request was handled.
 func (h *Handler) openConfirmationCode(code string) (time.Time, bool) {
-	plain, _, ok := h.keys.open(h.cfg.aad.deletion, code)
+	plain, _, ok := h.keys.Open(h.cfg.aad.Deletion, code)
 	if !ok {
 		return time.Time{}, false
 	}

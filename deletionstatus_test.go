@@ -18,7 +18,7 @@ func TestConfirmationCodeIsBoundToPurposeAndApp(t *testing.T) {
 	if _, ok := other.openConfirmationCode(code); ok {
 		t.Error("another app opened the code")
 	}
-	sessionValue := h.keys.seal(h.cfg.aad.session, recordV1{time: 1, fields: [3]string{"42"}}.encode())
+	sessionValue := h.keys.Seal(h.cfg.aad.Session, recordV1{time: 1, fields: [3]string{"42"}}.encode())
 	if _, ok := h.openConfirmationCode(sessionValue); ok {
 		t.Error("a value sealed as a session opened as a code")
 	}

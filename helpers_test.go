@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"bytes"
 	"encoding/base64"
 	"testing"
@@ -45,8 +47,8 @@ func unitHandler(tb testing.TB) *Handler {
 func fuzzHandler(tb testing.TB) *Handler {
 	h := unitHandler(tb)
 	h.keys = unitRing(tb, unitKeyB, unitKeyA)
-	h.cfg.aad.session = unitAAD(sessionPurpose, insecureCookieName)
-	h.cfg.aad.pending = unitAAD(pendingPurpose, insecureCookieName)
+	h.cfg.aad.Session = unitAAD(seal.SessionPurpose, insecureCookieName)
+	h.cfg.aad.Pending = unitAAD(seal.PendingPurpose, insecureCookieName)
 	return h
 }
 
@@ -80,7 +82,7 @@ func TestFuzzSeedsOpen(t *testing.T) {
 	unitFixClock(t, unitEpoch.Add(time.Minute))
 	h := fuzzHandler(t)
 	for v, want := range fuzzSessions {
-		plain, _, ok := h.keys.open(h.cfg.aad.session, v)
+		plain, _, ok := h.keys.Open(h.cfg.aad.Session, v)
 		got, ok2 := decodeSession(plain)
 		if !ok || !ok2 || got != want {
 			t.Errorf("seed session %.12s... opens to %+v %v %v", v, got, ok, ok2)
@@ -95,20 +97,20 @@ func TestFuzzSeedsOpen(t *testing.T) {
 
 // Fixed test keys: 32 bytes each, never used outside tests.
 var (
-	unitKeyA = bytes.Repeat([]byte{0xA1}, keySize)
-	unitKeyB = bytes.Repeat([]byte{0xB2}, keySize)
+	unitKeyA = bytes.Repeat([]byte{0xA1}, seal.KeySize)
+	unitKeyB = bytes.Repeat([]byte{0xB2}, seal.KeySize)
 )
 
 func unitSecret(key []byte) string { return base64.StdEncoding.EncodeToString(key) }
 
 // unitRing builds a key ring from raw keys, failing the test on error.
-func unitRing(tb testing.TB, keys ...[]byte) keyRing {
+func unitRing(tb testing.TB, keys ...[]byte) seal.Ring {
 	tb.Helper()
 	secrets := make([]string, len(keys))
 	for i, k := range keys {
 		secrets[i] = unitSecret(k)
 	}
-	ring, err := newKeyRing(secrets)
+	ring, err := seal.NewRing(secrets)
 	if err != nil {
 		tb.Fatalf("newKeyRing: %v", err)
 	}

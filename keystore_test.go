@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -53,11 +55,11 @@ func TestGeneratedKeyLivesInStorage(t *testing.T) {
 	h := newHarness(t)
 	h.mustLogin(h.client, "uma", "/")
 	cookie := sessionCookie(h.client)
-	raw, err := os.ReadFile(filepath.Join(h.storage, filepath.FromSlash(keyStorageKey)))
+	raw, err := os.ReadFile(filepath.Join(h.storage, filepath.FromSlash("instagram_auth/cookie_secret.b64")))
 	if err != nil {
 		t.Fatalf("no key in storage: %v", err)
 	}
-	if key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw))); err != nil || len(key) != keySize {
+	if key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw))); err != nil || len(key) != seal.KeySize {
 		t.Fatalf("stored key is not base64 of 32 bytes")
 	}
 

@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/signedrequest"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 )
 
 // Meta's callbacks. When a user removes the app in Instagram's settings
 // (deauthorize) or asks for their data to be deleted, Meta POSTs the form
-// field signed_request (signedrequest.go). A valid one ends every session
+// field signed_request (internal/signedrequest). A valid one ends every session
 // of that user that started before issued_at, on every instance sharing
 // the storage.
 
@@ -25,21 +26,21 @@ var (
 
 // readSignedRequest reads and verifies the form field of a POST. The
 // value is never logged: it is the request's credential.
-func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedRequest, int, error) {
+func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedrequest.Request, int, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSignedRequestBody)
 	if err := r.ParseForm(); err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
-			return signedRequest{}, http.StatusRequestEntityTooLarge, errors.New("body over 64 KiB")
+			return signedrequest.Request{}, http.StatusRequestEntityTooLarge, errors.New("body over 64 KiB")
 		}
-		return signedRequest{}, http.StatusBadRequest, errors.New("body is not a form")
+		return signedrequest.Request{}, http.StatusBadRequest, errors.New("body is not a form")
 	}
 	values := r.PostForm["signed_request"]
 	if len(values) != 1 {
-		return signedRequest{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
+		return signedrequest.Request{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
 	}
-	req, err := parseSignedRequest(h.ClientSecret, values[0])
+	req, err := signedrequest.Parse(h.ClientSecret, values[0], now().Unix())
 	if err != nil {
-		return signedRequest{}, http.StatusBadRequest, err
+		return signedrequest.Request{}, http.StatusBadRequest, err
 	}
 	return req, 0, nil
 }
@@ -78,7 +79,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
 	}
 	h.endSessionsFor(req, revokedDataDeletion)
-	code := h.confirmationCode(req.userID, now().Unix())
+	code := h.confirmationCode(req.UserID, now().Unix())
 	return writeMetaJSON(w, http.StatusOK, map[string]string{
 		"url":               statusURL + "?code=" + code,
 		"confirmation_code": code,
@@ -89,15 +90,15 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 // request was issued, or in that same second: login times are whole
 // seconds, and ending one too many is the safe side. A replay changes
 // nothing and is not news.
-func (h *Handler) endSessionsFor(req signedRequest, source revocationSource) {
-	notBefore := req.issuedAt + 1
-	news := h.shared.revokeUser(req.userID, notBefore, notBefore+h.cfg.sessionLifetime)
+func (h *Handler) endSessionsFor(req signedrequest.Request, source revocationSource) {
+	notBefore := req.IssuedAt + 1
+	news := h.shared.revokeUser(req.UserID, notBefore, notBefore+h.cfg.sessionLifetime)
 	if news {
 		countRevocation(source)
-		h.emitRevoked(req.userID, "", source)
+		h.emitRevoked(req.UserID, "", source)
 	}
 	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", revocationSources[source]),
-		zap.String("user_id", req.userID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
+		zap.String("user_id", req.UserID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
 		zap.Bool("news", news))
 }
 

@@ -6,6 +6,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"fmt"
 	"strings"
 	"time"
@@ -125,7 +127,7 @@ type Handler struct {
 
 	cfg       runtimeConfig
 	protect   caddyhttp.MatcherSets
-	keys      keyRing
+	keys      seal.Ring
 	headers   identityHeaders
 	instagram *instagramClient
 	shared    *sharedState
@@ -172,13 +174,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	secrets := h.CookieSecret
 	if len(secrets) == 0 {
-		stored, err := storedCookieSecret(ctx)
+		stored, err := seal.StoredSecret(ctx, ctx.Storage())
 		if err != nil {
 			return err
 		}
 		secrets = []string{stored}
 	}
-	if h.keys, err = newKeyRing(secrets); err != nil {
+	if h.keys, err = seal.NewRing(secrets); err != nil {
 		return err
 	}
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)

@@ -54,7 +54,7 @@ func isStateID(id string) bool {
 
 // setPending seals a pending login into its own cookie.
 func (h *Handler) setPending(w http.ResponseWriter, p pendingLogin) {
-	value := h.keys.seal(h.cfg.aad.pending, encodePending(p))
+	value := h.keys.Seal(h.cfg.aad.Pending, encodePending(p))
 	h.setCookie(w, h.pendingCookieName(p.state), value, int(stateLifetime/time.Second))
 }
 
@@ -77,7 +77,7 @@ func (h *Handler) pendingFor(r *http.Request, state string) (pendingLogin, bool)
 
 // openPending opens a state cookie's value if it is ours and still live.
 func (h *Handler) openPending(value string) (pendingLogin, bool) {
-	plain, _, ok := h.keys.open(h.cfg.aad.pending, value)
+	plain, _, ok := h.keys.Open(h.cfg.aad.Pending, value)
 	if !ok {
 		return pendingLogin{}, false
 	}

@@ -32,7 +32,7 @@ func FuzzOpenPending(f *testing.F) {
 			}
 		}
 		if _, isSession := fuzzSessions[value]; !isSession {
-			if _, _, ok := h.keys.open(h.cfg.aad.session, value); ok {
+			if _, _, ok := h.keys.Open(h.cfg.aad.Session, value); ok {
 				t.Fatalf("value opened as a session: %q", value)
 			}
 		}
@@ -60,7 +60,7 @@ func FuzzOpenPending(f *testing.F) {
 			{now().Unix() + 61, false},
 		} {
 			p := pendingLogin{state: value, redirectURI: value, returnTo: value, created: c.created}
-			got, ok := h.openPending(h.keys.seal(h.cfg.aad.pending, encodePending(p)))
+			got, ok := h.openPending(h.keys.Seal(h.cfg.aad.Pending, encodePending(p)))
 			if len(value) < 500 && (ok != c.live || (ok && got != p)) {
 				t.Fatalf("pending created %d (now %d): opened %v, want %v", c.created, now().Unix(), ok, c.live)
 			}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"bytes"
 	"encoding/binary"
 	"strings"
@@ -106,13 +108,13 @@ func TestDecodeSessionFormat1(t *testing.T) {
 // beyond 2^53 keep every digit.
 func TestSessionThroughSeal(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(sessionPurpose, insecureCookieName)
+	aad := unitAAD(seal.SessionPurpose, insecureCookieName)
 	s := session{userID: "17841405793187219", username: "alice", token: "IGAA.secret-token", expires: 1767225600}
-	value := ring.seal(aad, encodeSession(&s))
+	value := ring.Seal(aad, encodeSession(&s))
 	if strings.Contains(value, s.token) || strings.Contains(value, s.userID) || strings.Contains(value, s.username) {
 		t.Fatal("sealed value shows its contents")
 	}
-	plain, _, ok := ring.open(aad, value)
+	plain, _, ok := ring.Open(aad, value)
 	if !ok {
 		t.Fatal("open failed")
 	}

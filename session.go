@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"crypto/rand"
 	"net/http"
 	"strings"
@@ -108,12 +110,12 @@ func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit 
 // default name only that release's record format is accepted, so that
 // window closes by itself.
 func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool, t int64) (session, bool) {
-	aad := h.cfg.aad.session
+	aad := h.cfg.aad.Session
 	if legacyName {
-		aad = h.cfg.aad.legacySession
+		aad = h.cfg.aad.LegacySession
 	}
-	plain, nonce, ok := h.keys.openInto(buf[:0], aad, value)
-	if !ok || len(nonce) != gcmNonceSize {
+	plain, nonce, ok := h.keys.OpenInto(buf[:0], aad, value)
+	if !ok || len(nonce) != seal.NonceSize {
 		return session{}, false
 	}
 	s, ok := decodeSession(plain)
@@ -177,7 +179,7 @@ func (h *Handler) newSession(id identity, r *http.Request) session {
 func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
 	s.legacy = false
 	maxAge := int(h.endOf(s) - now().Unix())
-	h.setCookie(w, h.cfg.cookieNames.session, h.keys.seal(h.cfg.aad.session, encodeSession(s)), maxAge)
+	h.setCookie(w, h.cfg.cookieNames.session, h.keys.Seal(h.cfg.aad.Session, encodeSession(s)), maxAge)
 }
 
 // renewIfDue seals a session in use again when that is due: an idle

@@ -13,7 +13,7 @@ import (
 )
 
 func sealForTest(h *Handler, s session) string {
-	return h.keys.seal(h.cfg.aad.session, encodeSession(&s))
+	return h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))
 }
 
 func getWithCookie(url, cookie string) *http.Request {
@@ -33,7 +33,7 @@ func TestUpgradeWithShorterLifetime(t *testing.T) {
 	h := unitHandler(t) // insecure_cookies: format 1 is read under _instagram_auth
 	v1 := func(expires time.Time) string {
 		rec := recordV1{time: expires.Unix(), fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
-		return h.keys.seal(h.cfg.aad.session, rec.encode())
+		return h.keys.Seal(h.cfg.aad.Session, rec.encode())
 	}
 	loggedIn1hAgo := v1(unitEpoch.Add(23 * time.Hour)) // the earlier release's 24h
 	loggedIn20hAgo := v1(unitEpoch.Add(4 * time.Hour))
@@ -59,7 +59,7 @@ func TestLogoutEverywhereCoversOldFormSessions(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	h := unitHandler(t)
 	rec := recordV1{time: unitEpoch.Add(23 * time.Hour).Unix(), fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
-	cookie := insecureCookieName + "=" + h.keys.seal(h.cfg.aad.session, rec.encode())
+	cookie := insecureCookieName + "=" + h.keys.Seal(h.cfg.aad.Session, rec.encode())
 	h.shared.revokeUser("17841400000000001", unitEpoch.Add(-time.Hour).Unix(), unitEpoch.Add(time.Hour).Unix())
 	if _, ok := h.currentSession(getWithCookie("http://site.example/", cookie)); ok {
 		t.Error("an old-form session survived its user's log out everywhere")

@@ -21,7 +21,7 @@ func FuzzOpenSession(f *testing.F) {
 	f.Add(string(encodeSession(&session{userID: "17841405793187218", username: "alice", token: "T", expires: 1})))
 	f.Add("\x01\x00\x00\x00\x00\x00\x00\x00\x2a\x01\x31\x00\x00")
 	f.Fuzz(func(t *testing.T, value string) {
-		plain, nonce, ok := h.keys.open(h.cfg.aad.session, value)
+		plain, nonce, ok := h.keys.Open(h.cfg.aad.Session, value)
 		if ok {
 			want, known := fuzzSessions[value]
 			if !known {
@@ -37,7 +37,7 @@ func FuzzOpenSession(f *testing.F) {
 		}
 		// Never a state value, whatever the input.
 		if _, isState := fuzzPendings[value]; !isState {
-			if _, _, ok := h.keys.open(h.cfg.aad.pending, value); ok {
+			if _, _, ok := h.keys.Open(h.cfg.aad.Pending, value); ok {
 				t.Fatalf("value opened as a state: %q", value)
 			}
 		}
@@ -45,7 +45,7 @@ func FuzzOpenSession(f *testing.F) {
 		// unchanged value opens.
 		for v := range fuzzSessions {
 			if m := fuzzMutate(v, []byte(value)); m != v {
-				if _, _, ok := h.keys.open(h.cfg.aad.session, m); ok {
+				if _, _, ok := h.keys.Open(h.cfg.aad.Session, m); ok {
 					t.Fatalf("mutation %q of a sealed value opened", m)
 				}
 			}
@@ -65,7 +65,7 @@ func FuzzOpenSession(f *testing.F) {
 		s := session{userID: value, username: value, token: value, host: value, expires: int64(len(value)),
 			created: -int64(len(value)), issued: 7, tokenExpires: 1 << 40, longLived: len(value)%2 == 0}
 		copy(s.id[:], value)
-		if p, _, ok := h.keys.open(h.cfg.aad.session, h.keys.seal(h.cfg.aad.session, encodeSession(&s))); ok {
+		if p, _, ok := h.keys.Open(h.cfg.aad.Session, h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))); ok {
 			if got, ok := decodeSession(p); !ok || got != s {
 				t.Fatalf("round trip of %+v gave %+v %v", s, got, ok)
 			}

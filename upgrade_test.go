@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+
 	"encoding/json"
 	"net/http"
 	"os"
@@ -53,11 +55,11 @@ func (h *harness) withCookie(name, value string) *http.Response {
 // the record format inside, or 0.
 func sealedFormat(t *testing.T, secret, cookieName, value string) byte {
 	t.Helper()
-	keys, err := newKeyRing([]string{secret})
+	keys, err := seal.NewRing([]string{secret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, ok := keys.open(bindTo(sessionPurpose, cookieName, testID), value)
+	plain, _, ok := keys.Open(seal.Bind(seal.SessionPurpose, cookieName, testID), value)
 	if !ok || len(plain) == 0 {
 		return 0
 	}
@@ -117,9 +119,9 @@ func TestUpgradeToTheHostPrefixedName(t *testing.T) {
 	}
 	// A format 2 value, sealed for the old name with the right key: the
 	// old name must not stay a way in.
-	keys, _ := newKeyRing([]string{v.CookieSecret})
+	keys, _ := seal.NewRing([]string{v.CookieSecret})
 	fresh := session{id: sessionID{1}, userID: s.UserID, token: "T", created: now().Unix(), issued: now().Unix(), expires: now().Unix() + 3600}
-	forged := keys.seal(bindTo(sessionPurpose, insecureCookieName, testID), encodeSession(&fresh))
+	forged := keys.Seal(seal.Bind(seal.SessionPurpose, insecureCookieName, testID), encodeSession(&fresh))
 	if resp := h.withCookie(insecureCookieName, forged); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a format 2 value under the earlier name: status %d, want 401", resp.StatusCode)
 	}

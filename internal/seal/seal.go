@@ -1,4 +1,10 @@
-package instagramauth
+// Package seal seals cookie values: AES-256-GCM under a key ring whose
+// first key seals and all open, so a key can be rotated without logging
+// everybody out. A sealed value is base64url(nonce || ciphertext+tag); its
+// additional data names the value's purpose, the cookie's name and the
+// Instagram app, so a state cookie can never be presented as a session,
+// nor one site's cookie under another name or for another app.
+package seal
 
 import (
 	"crypto/aes"
@@ -11,14 +17,12 @@ import (
 	"strings"
 )
 
-// Cookies are sealed with AES-256-GCM: base64url(nonce || ciphertext+tag).
-// The additional data names the value's purpose, the cookie's name and the
-// Instagram app, so a state cookie can never be presented as a session, nor
-// one site's cookie under another name or for another app.
-
 const (
-	keySize      = 32
-	gcmNonceSize = 12   // what cipher.NewGCM uses
+	// KeySize is the length of a cookie key: AES-256.
+	KeySize = 32
+	// NonceSize is the nonce length cipher.NewGCM uses; a sealed value's
+	// nonce identifies it.
+	NonceSize    = 12
 	maxSealedLen = 3800 // a sealed value longer than this is not ours
 )
 
@@ -26,44 +30,49 @@ const (
 // bits of the last character zero, so a sealed value has one spelling.
 var sealEncoding = base64.RawURLEncoding.Strict()
 
-// keyRing holds the cookie keys, ready for use: the first seals, all open.
-type keyRing []cipher.AEAD
+// Ring holds the cookie keys, ready for use: the first seals, all open.
+type Ring []cipher.AEAD
 
 // Purposes of sealed values, the first part of their additional data.
 var (
-	sessionPurpose  = []byte("instagram_auth session\x00")
-	pendingPurpose  = []byte("instagram_auth state\x00")
-	deletionPurpose = []byte("instagram_auth data deletion\x00")
+	SessionPurpose  = []byte("instagram_auth session\x00")
+	PendingPurpose  = []byte("instagram_auth state\x00")
+	DeletionPurpose = []byte("instagram_auth data deletion\x00")
 )
 
-// additionalData binds sealed values to their purpose, the cookie name and
+// AdditionalData binds sealed values to their purpose, the cookie name and
 // the app: sites that share a key never accept each other's values.
-type additionalData struct {
-	session, pending, deletion []byte
-	legacySession              []byte // sessions under the earlier default name
+type AdditionalData struct {
+	Session, Pending, Deletion []byte
+	LegacySession              []byte // sessions under the earlier default name; nil without one
 }
 
-func newAdditionalData(names cookieNames, clientID string) additionalData {
-	aad := additionalData{
-		session:  bindTo(sessionPurpose, names.session, clientID),
-		pending:  bindTo(pendingPurpose, names.session, clientID),
-		deletion: bindTo(deletionPurpose, names.session, clientID),
+// NewAdditionalData binds each purpose to the session cookie's name and the
+// app; legacyName, if not "", is the earlier default name sessions may
+// still come under.
+func NewAdditionalData(sessionName, legacyName, clientID string) AdditionalData {
+	aad := AdditionalData{
+		Session:  Bind(SessionPurpose, sessionName, clientID),
+		Pending:  Bind(PendingPurpose, sessionName, clientID),
+		Deletion: Bind(DeletionPurpose, sessionName, clientID),
 	}
-	if names.legacy != "" {
-		aad.legacySession = bindTo(sessionPurpose, names.legacy, clientID)
+	if legacyName != "" {
+		aad.LegacySession = Bind(SessionPurpose, legacyName, clientID)
 	}
 	return aad
 }
 
-func bindTo(purpose []byte, cookieName, clientID string) []byte {
+// Bind is the additional data of one purpose: purpose, cookie name, a zero
+// byte, client id.
+func Bind(purpose []byte, cookieName, clientID string) []byte {
 	aad := append([]byte{}, purpose...)
 	aad = append(aad, cookieName...)
 	aad = append(aad, 0)
 	return append(aad, clientID...)
 }
 
-// decodeSecret accepts base64 in any of its four common spellings.
-func decodeSecret(s string) ([]byte, error) {
+// DecodeSecret accepts base64 in any of its four common spellings.
+func DecodeSecret(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	for _, enc := range []*base64.Encoding{
 		base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
@@ -75,29 +84,26 @@ func decodeSecret(s string) ([]byte, error) {
 	return nil, errors.New("is not base64")
 }
 
-// checkCookieSecret accepts base64 of exactly 32 bytes. The message never
+// CheckSecret accepts base64 of exactly 32 bytes. The message never
 // quotes the secret: config errors end up in logs.
-func checkCookieSecret(s string) error {
-	if hasPlaceholder(s) {
-		return nil // checked once Provision has resolved it
-	}
-	key, err := decodeSecret(s)
+func CheckSecret(s string) error {
+	key, err := DecodeSecret(s)
 	if err != nil {
 		return errors.New("must be base64 of 32 bytes (try: openssl rand -base64 32)")
 	}
-	if len(key) != keySize {
+	if len(key) != KeySize {
 		return fmt.Errorf("must be base64 of 32 bytes, got %d bytes (try: openssl rand -base64 32)", len(key))
 	}
 	return nil
 }
 
-// newKeyRing turns checked cookie secrets into ready AEADs, built once
-// here so no request pays for key setup.
-func newKeyRing(secrets []string) (keyRing, error) {
-	keys := make(keyRing, 0, len(secrets))
+// NewRing turns checked cookie secrets into ready AEADs, built once here
+// so no request pays for key setup.
+func NewRing(secrets []string) (Ring, error) {
+	keys := make(Ring, 0, len(secrets))
 	for _, s := range secrets {
-		key, err := decodeSecret(s)
-		if err != nil || len(key) != keySize {
+		key, err := DecodeSecret(s)
+		if err != nil || len(key) != KeySize {
 			return nil, errors.New("cookie_secret: must be base64 of 32 bytes")
 		}
 		block, err := aes.NewCipher(key)
@@ -113,8 +119,8 @@ func newKeyRing(secrets []string) (keyRing, error) {
 	return keys, nil
 }
 
-// seal encrypts plaintext with the first key.
-func (keys keyRing) seal(aad, plaintext []byte) string {
+// Seal encrypts plaintext with the first key.
+func (keys Ring) Seal(aad, plaintext []byte) string {
 	aead := keys[0]
 	buf := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(buf); err != nil {
@@ -124,15 +130,15 @@ func (keys keyRing) seal(aad, plaintext []byte) string {
 	return sealEncoding.EncodeToString(buf)
 }
 
-// open decrypts a sealed value with any key of the ring. It returns the
+// Open decrypts a sealed value with any key of the ring. It returns the
 // plaintext and the nonce, which identifies the sealed value.
-func (keys keyRing) open(aad []byte, value string) (plain, nonce []byte, ok bool) {
-	return keys.openInto(nil, aad, value)
+func (keys Ring) Open(aad []byte, value string) (plain, nonce []byte, ok bool) {
+	return keys.OpenInto(nil, aad, value)
 }
 
-// openInto is open working in buf, grown if it is too small: the hot path
+// OpenInto is Open working in buf, grown if it is too small: the hot path
 // lends it a pooled buffer instead of allocating one per request.
-func (keys keyRing) openInto(buf []byte, aad []byte, value string) (plain, nonce []byte, ok bool) {
+func (keys Ring) OpenInto(buf []byte, aad []byte, value string) (plain, nonce []byte, ok bool) {
 	if len(value) > maxSealedLen {
 		return nil, nil, false
 	}

@@ -1,4 +1,4 @@
-package instagramauth
+package seal
 
 import (
 	"bytes"
@@ -9,15 +9,15 @@ import (
 
 func TestSealOpenRoundTrip(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(sessionPurpose, insecureCookieName)
+	aad := unitAAD(SessionPurpose, "_instagram_auth")
 	for _, plain := range [][]byte{
 		{},
 		[]byte("x"),
 		[]byte("hello, sealed world"),
 		bytes.Repeat([]byte{0, 1, 2, 0xff}, 500),
 	} {
-		value := ring.seal(aad, plain)
-		got, nonce, ok := ring.open(aad, value)
+		value := ring.Seal(aad, plain)
+		got, nonce, ok := ring.Open(aad, value)
 		if !ok {
 			t.Fatalf("open(seal(%d bytes)) failed", len(plain))
 		}
@@ -36,9 +36,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 
 func TestSealIsRandomized(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(sessionPurpose, insecureCookieName)
-	a := ring.seal(aad, []byte("same"))
-	b := ring.seal(aad, []byte("same"))
+	aad := unitAAD(SessionPurpose, "_instagram_auth")
+	a := ring.Seal(aad, []byte("same"))
+	b := ring.Seal(aad, []byte("same"))
 	if a == b {
 		t.Fatal("two seals of the same plaintext are identical: nonce reuse")
 	}
@@ -46,7 +46,7 @@ func TestSealIsRandomized(t *testing.T) {
 
 func TestSealedValueIsCookieSafe(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	value := ring.seal([]byte("aad"), []byte("some plaintext with ; and = and spaces"))
+	value := ring.Seal([]byte("aad"), []byte("some plaintext with ; and = and spaces"))
 	for i := 0; i < len(value); i++ {
 		c := value[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
@@ -57,12 +57,12 @@ func TestSealedValueIsCookieSafe(t *testing.T) {
 
 func TestOpenRejectsTampering(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(sessionPurpose, insecureCookieName)
+	aad := unitAAD(SessionPurpose, "_instagram_auth")
 	// Several plaintext lengths, so the base64 text ends with 0, 2 and 4
 	// padding bits.
 	for _, n := range []int{0, 1, 2, 3, 10, 11, 12} {
 		plain := bytes.Repeat([]byte{'p'}, n)
-		value := ring.seal(aad, plain)
+		value := ring.Seal(aad, plain)
 		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 		for i := 0; i < len(value); i++ {
 			for j := 0; j < len(alphabet); j++ {
@@ -70,7 +70,7 @@ func TestOpenRejectsTampering(t *testing.T) {
 					continue
 				}
 				tampered := value[:i] + string(alphabet[j]) + value[i+1:]
-				if _, _, ok := ring.open(aad, tampered); ok {
+				if _, _, ok := ring.Open(aad, tampered); ok {
 					t.Fatalf("plaintext %d bytes: value with char %d changed %q->%q opened", n, i, value[i], alphabet[j])
 				}
 			}
@@ -81,7 +81,7 @@ func TestOpenRejectsTampering(t *testing.T) {
 			for bit := 0; bit < 8; bit++ {
 				mut := bytes.Clone(raw)
 				mut[i] ^= 1 << bit
-				if _, _, ok := ring.open(aad, base64.RawURLEncoding.EncodeToString(mut)); ok {
+				if _, _, ok := ring.Open(aad, base64.RawURLEncoding.EncodeToString(mut)); ok {
 					t.Fatalf("plaintext %d bytes: byte %d bit %d flipped, still opened", n, i, bit)
 				}
 			}
@@ -102,7 +102,7 @@ func TestOpenRejectsTampering(t *testing.T) {
 			if bad == value {
 				continue
 			}
-			if _, _, ok := ring.open(aad, bad); ok {
+			if _, _, ok := ring.Open(aad, bad); ok {
 				t.Fatalf("plaintext %d bytes: altered value %q opened", n, bad)
 			}
 		}
@@ -111,58 +111,58 @@ func TestOpenRejectsTampering(t *testing.T) {
 
 func TestOpenRejectsOtherAAD(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	sess := unitAAD(sessionPurpose, insecureCookieName)
-	pend := unitAAD(pendingPurpose, insecureCookieName)
-	otherName := unitAAD(sessionPurpose, "other_cookie")
-	plain := encodeSession(&session{userID: "1", token: "T", expires: 1})
+	sess := unitAAD(SessionPurpose, "_instagram_auth")
+	pend := unitAAD(PendingPurpose, "_instagram_auth")
+	otherName := unitAAD(SessionPurpose, "other_cookie")
+	plain := []byte("a session record")
 
-	v := ring.seal(sess, plain)
-	if _, _, ok := ring.open(pend, v); ok {
+	v := ring.Seal(sess, plain)
+	if _, _, ok := ring.Open(pend, v); ok {
 		t.Fatal("a session value opened as a state value")
 	}
-	if _, _, ok := ring.open(otherName, v); ok {
+	if _, _, ok := ring.Open(otherName, v); ok {
 		t.Fatal("a session value opened under another cookie name")
 	}
-	w := ring.seal(pend, plain)
-	if _, _, ok := ring.open(sess, w); ok {
+	w := ring.Seal(pend, plain)
+	if _, _, ok := ring.Open(sess, w); ok {
 		t.Fatal("a state value opened as a session value")
 	}
-	if _, _, ok := ring.open(sess, v); !ok {
+	if _, _, ok := ring.Open(sess, v); !ok {
 		t.Fatal("control: the session value does not open as a session")
 	}
 }
 
 func TestKeyRotation(t *testing.T) {
-	aad := unitAAD(sessionPurpose, insecureCookieName)
+	aad := unitAAD(SessionPurpose, "_instagram_auth")
 	oldRing := unitRing(t, unitKeyA)
 	rotated := unitRing(t, unitKeyB, unitKeyA) // new first, old kept
 	newOnly := unitRing(t, unitKeyB)
 
-	byOld := oldRing.seal(aad, []byte("sealed by old"))
-	byNew := rotated.seal(aad, []byte("sealed by new"))
+	byOld := oldRing.Seal(aad, []byte("sealed by old"))
+	byNew := rotated.Seal(aad, []byte("sealed by new"))
 
-	if p, _, ok := rotated.open(aad, byOld); !ok || string(p) != "sealed by old" {
+	if p, _, ok := rotated.Open(aad, byOld); !ok || string(p) != "sealed by old" {
 		t.Fatalf("rotated ring does not open an old value: %q %v", p, ok)
 	}
-	if p, _, ok := rotated.open(aad, byNew); !ok || string(p) != "sealed by new" {
+	if p, _, ok := rotated.Open(aad, byNew); !ok || string(p) != "sealed by new" {
 		t.Fatalf("rotated ring does not open its own value: %q %v", p, ok)
 	}
 	// The rotated ring seals with the new key only.
-	if _, _, ok := newOnly.open(aad, byNew); !ok {
+	if _, _, ok := newOnly.Open(aad, byNew); !ok {
 		t.Fatal("a value sealed by [new, old] does not open with [new]")
 	}
-	if _, _, ok := oldRing.open(aad, byNew); ok {
+	if _, _, ok := oldRing.Open(aad, byNew); ok {
 		t.Fatal("a value sealed by [new, old] opens with [old]: not sealed by the first key")
 	}
 	// Once the old key is dropped, old values are refused.
-	if _, _, ok := newOnly.open(aad, byOld); ok {
+	if _, _, ok := newOnly.Open(aad, byOld); ok {
 		t.Fatal("a ring without the old key opened an old value")
 	}
 	// A failed try with the first key must not spoil the value for the
 	// next key (in-place decryption), whatever the ring's length.
 	long := unitRing(t, bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32), unitKeyB, unitKeyA)
 	for i := 0; i < 2; i++ { // twice: the value must be unchanged by the first open
-		if p, _, ok := long.open(aad, byOld); !ok || string(p) != "sealed by old" {
+		if p, _, ok := long.Open(aad, byOld); !ok || string(p) != "sealed by old" {
 			t.Fatalf("try %d: 4-key ring does not open a value sealed by its last key", i)
 		}
 	}
@@ -170,7 +170,7 @@ func TestKeyRotation(t *testing.T) {
 
 func TestOpenRejectsJunk(t *testing.T) {
 	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(sessionPurpose, insecureCookieName)
+	aad := unitAAD(SessionPurpose, "_instagram_auth")
 	minLen := base64.RawURLEncoding.EncodedLen(ring[0].NonceSize() + ring[0].Overhead())
 	for _, v := range []string{
 		"",
@@ -186,20 +186,20 @@ func TestOpenRejectsJunk(t *testing.T) {
 		strings.Repeat("A", maxSealedLen+1),
 		strings.Repeat("A", 1<<20),
 	} {
-		if _, _, ok := ring.open(aad, v); ok {
+		if _, _, ok := ring.Open(aad, v); ok {
 			t.Fatalf("junk value of %d bytes opened", len(v))
 		}
 	}
 	// A genuine value longer than maxSealedLen is refused too.
-	huge := ring.seal(aad, bytes.Repeat([]byte{'h'}, maxSealedLen))
+	huge := ring.Seal(aad, bytes.Repeat([]byte{'h'}, maxSealedLen))
 	if len(huge) <= maxSealedLen {
 		t.Fatalf("test setup: sealed value only %d bytes", len(huge))
 	}
-	if _, _, ok := ring.open(aad, huge); ok {
+	if _, _, ok := ring.Open(aad, huge); ok {
 		t.Fatal("a value longer than maxSealedLen opened")
 	}
 	// An empty ring opens nothing.
-	if _, _, ok := keyRing(nil).open(aad, ring.seal(aad, []byte("x"))); ok {
+	if _, _, ok := Ring(nil).Open(aad, ring.Seal(aad, []byte("x"))); ok {
 		t.Fatal("an empty ring opened a value")
 	}
 }
@@ -219,27 +219,27 @@ func TestCheckCookieSecret(t *testing.T) {
 		t.Fatal("test setup: the key's std and url spellings do not differ")
 	}
 	for name, s := range spellings {
-		if err := checkCookieSecret(s); err != nil {
+		if err := CheckSecret(s); err != nil {
 			t.Errorf("%s spelling %q refused: %v", name, s, err)
 		}
-		if err := checkCookieSecret("  " + s + "\n"); err != nil {
+		if err := CheckSecret("  " + s + "\n"); err != nil {
 			t.Errorf("%s spelling with surrounding space refused: %v", name, err)
 		}
-		got, err := decodeSecret(s)
+		got, err := DecodeSecret(s)
 		if err != nil || !bytes.Equal(got, key) {
-			t.Errorf("decodeSecret(%s spelling) = %x, %v", name, got, err)
+			t.Errorf("DecodeSecret(%s spelling) = %x, %v", name, got, err)
 		}
-		ring, err := newKeyRing([]string{s})
+		ring, err := NewRing([]string{s})
 		if err != nil || len(ring) != 1 {
-			t.Errorf("newKeyRing(%s spelling): %v", name, err)
+			t.Errorf("NewRing(%s spelling): %v", name, err)
 		}
 	}
 	// All four spellings make the same key: a value sealed with one opens
 	// with another.
 	aad := []byte("aad")
-	r1, _ := newKeyRing([]string{spellings["std"]})
-	r2, _ := newKeyRing([]string{spellings["rawurl"]})
-	if _, _, ok := r2.open(aad, r1.seal(aad, []byte("x"))); !ok {
+	r1, _ := NewRing([]string{spellings["std"]})
+	r2, _ := NewRing([]string{spellings["rawurl"]})
+	if _, _, ok := r2.Open(aad, r1.Seal(aad, []byte("x"))); !ok {
 		t.Error("std and raw url spellings give different keys")
 	}
 
@@ -255,7 +255,7 @@ func TestCheckCookieSecret(t *testing.T) {
 		"mixed":     strings.Replace(spellings["std"], "=", "", 1)[:40] + "-+/_",
 	}
 	for name, s := range bad {
-		err := checkCookieSecret(s)
+		err := CheckSecret(s)
 		if err == nil {
 			t.Errorf("%s (%q) accepted", name, s)
 			continue
@@ -266,18 +266,38 @@ func TestCheckCookieSecret(t *testing.T) {
 		if len(s) >= 8 && strings.Contains(err.Error(), s[:8]) {
 			t.Errorf("%s: error %q quotes part of the secret", name, err)
 		}
-		if _, err := newKeyRing([]string{s}); err == nil {
+		if _, err := NewRing([]string{s}); err == nil {
 			t.Errorf("%s: newKeyRing accepted it", name)
 		} else if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("%s: newKeyRing error quotes the secret", name)
 		}
 	}
 	// A ring is refused as a whole when any of its keys is bad.
-	if _, err := newKeyRing([]string{spellings["std"], bad["31 bytes"]}); err == nil {
+	if _, err := NewRing([]string{spellings["std"], bad["31 bytes"]}); err == nil {
 		t.Error("a ring with one bad key was accepted")
 	}
-	// A placeholder is left for Provision to resolve and check.
-	if err := checkCookieSecret("{env.COOKIE_SECRET}"); err != nil {
-		t.Errorf("placeholder refused: %v", err)
+}
+
+// Fixed test keys: 32 bytes each, never used outside tests.
+var (
+	unitKeyA = bytes.Repeat([]byte{0xA1}, KeySize)
+	unitKeyB = bytes.Repeat([]byte{0xB2}, KeySize)
+)
+
+// unitRing builds a key ring from raw keys, failing the test on error.
+func unitRing(tb testing.TB, keys ...[]byte) Ring {
+	tb.Helper()
+	secrets := make([]string, len(keys))
+	for i, k := range keys {
+		secrets[i] = base64.StdEncoding.EncodeToString(k)
 	}
+	ring, err := NewRing(secrets)
+	if err != nil {
+		tb.Fatalf("NewRing: %v", err)
+	}
+	return ring
+}
+
+func unitAAD(prefix []byte, cookieName string) []byte {
+	return append(append([]byte{}, prefix...), cookieName...)
 }

@@ -1,4 +1,4 @@
-package instagramauth
+package seal
 
 import (
 	"context"
@@ -9,17 +9,16 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/certmagic"
 )
 
 // keyStorageKey is where the generated cookie key lives in Caddy storage.
 const keyStorageKey = "instagram_auth/cookie_secret.b64"
 
-// storedCookieSecret gets the shared key from Caddy's storage, creating it
-// once under a lock: every instance sharing the storage seals alike, and a
+// StoredSecret gets the shared key from Caddy's storage, creating it once
+// under a lock: every instance sharing the storage seals alike, and a
 // restart keeps sessions.
-func storedCookieSecret(ctx caddy.Context) (string, error) {
-	storage := ctx.Storage()
+func StoredSecret(ctx context.Context, storage certmagic.Storage) (string, error) {
 	if err := storage.Lock(ctx, keyStorageKey); err != nil {
 		return "", fmt.Errorf("locking the cookie key in storage: %w", err)
 	}
@@ -28,7 +27,7 @@ func storedCookieSecret(ctx caddy.Context) (string, error) {
 	data, err := storage.Load(ctx, keyStorageKey)
 	if err == nil {
 		secret := strings.TrimSpace(string(data))
-		if checkCookieSecret(secret) == nil {
+		if CheckSecret(secret) == nil {
 			return secret, nil
 		}
 		return "", fmt.Errorf("the cookie key in storage (%s) is not base64 of 32 bytes", keyStorageKey)
@@ -36,7 +35,7 @@ func storedCookieSecret(ctx caddy.Context) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("loading the cookie key from storage: %w", err)
 	}
-	key := make([]byte, keySize)
+	key := make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return "", err
 	}
