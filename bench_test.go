@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"crypto/rand"
 	"net/http"
@@ -83,7 +85,7 @@ func benchSession(b *testing.B, h *Handler) string {
 		expires:   now().Add(60 * 24 * time.Hour),
 		longLived: true,
 	}, r)
-	return h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))
+	return h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))
 }
 
 func BenchmarkServeHTTPAuthenticated(b *testing.B) {
@@ -239,7 +241,7 @@ func BenchmarkFullSyncMemory(b *testing.B) {
 // with an empty set (an atomic load) and with 10,000 records (two map
 // lookups under a read lock).
 func BenchmarkIsRevoked(b *testing.B) {
-	s := session{id: sessionID{1}, userID: "17841405793187218", created: now().Unix()}
+	s := record.Session{ID: record.ID{1}, UserID: "17841405793187218", Created: now().Unix()}
 	for _, n := range []int{0, 10_000} {
 		rv := newRevocations()
 		fillRevocations(rv, n, now().Unix())

@@ -51,7 +51,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		}
 		defer h.shared.throttle.leave()
 	}
-	if !h.shared.usedStates.add(state, p.created+int64(stateLifetime/time.Second)) {
+	if !h.shared.usedStates.add(state, p.Created+int64(stateLifetime/time.Second)) {
 		return h.refuseState(w, r) // spent by a callback running at the same moment
 	}
 	h.clearCookie(w, h.pendingCookieName(state))
@@ -59,10 +59,10 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
 	}
-	id, err := h.instagram.exchangeCode(r.Context(), code, p.redirectURI)
+	id, err := h.instagram.exchangeCode(r.Context(), code, p.RedirectURI)
 	if err != nil {
 		countLogin(loginProviderError)
-		return h.tokenFailed(w, r, err, p.redirectURI)
+		return h.tokenFailed(w, r, err, p.RedirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 
@@ -78,7 +78,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.emitLogin(id.userID, id.username)
 	h.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
-	return redirect(w, safeReturnPath(p.returnTo))
+	return redirect(w, safeReturnPath(p.ReturnTo))
 }
 
 // refuseState answers a callback whose state is missing, expired, forged

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http"
 	"time"
 )
@@ -13,8 +15,8 @@ import (
 
 // confirmationCode seals what the status page tells.
 func (h *Handler) confirmationCode(userID string, at int64) string {
-	rec := recordV1{time: at, fields: [3]string{userID}}
-	return h.keys.Seal(h.cfg.aad.Deletion, rec.encode())
+	rec := record.V1{Time: at, Fields: [3]string{userID}}
+	return h.keys.Seal(h.cfg.aad.Deletion, rec.Encode())
 }
 
 // openConfirmationCode returns when the request was handled.
@@ -23,11 +25,11 @@ func (h *Handler) openConfirmationCode(code string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	rec, ok := decodeRecordV1(plain)
-	if !ok || rec.fields[0] == "" {
+	rec, ok := record.DecodeV1(plain)
+	if !ok || rec.Fields[0] == "" {
 		return time.Time{}, false
 	}
-	return time.Unix(rec.time, 0).UTC(), true
+	return time.Unix(rec.Time, 0).UTC(), true
 }
 
 // deletionStatusURL is the status page's absolute URL: on the origin of

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http/httptest"
 	"testing"
 )
@@ -18,7 +20,7 @@ func TestConfirmationCodeIsBoundToPurposeAndApp(t *testing.T) {
 	if _, ok := other.openConfirmationCode(code); ok {
 		t.Error("another app opened the code")
 	}
-	sessionValue := h.keys.Seal(h.cfg.aad.Session, recordV1{time: 1, fields: [3]string{"42"}}.encode())
+	sessionValue := h.keys.Seal(h.cfg.aad.Session, record.V1{Time: 1, Fields: [3]string{"42"}}.Encode())
 	if _, ok := h.openConfirmationCode(sessionValue); ok {
 		t.Error("a value sealed as a session opened as a code")
 	}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http"
 	"net/url"
 
@@ -116,10 +118,10 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 // passIdentity hands the user's identity to the next handlers: headers for
 // the upstream, placeholders for Caddy (the access log's user_id), in place
 // of the cookies it came from.
-func (h *Handler) passIdentity(r *http.Request, s *session) {
+func (h *Handler) passIdentity(r *http.Request, s *record.Session) {
 	h.dropOwnCookies(r)
 	h.headers.set(r.Header, s)
-	setUserPlaceholders(r, s.userID, s.username)
+	setUserPlaceholders(r, s.UserID, s.Username)
 }
 
 // setUserPlaceholders names the user to Caddy, as caddyauth does: the

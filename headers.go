@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"io"
 	"net/http"
 	"net/textproto"
@@ -195,11 +197,11 @@ func (ih *identityHeaders) removeFrom(hdr http.Header) (connection []string) {
 
 // set puts the session's identity on the request, using one backing array
 // for the three values.
-func (ih *identityHeaders) set(hdr http.Header, s *session) {
-	vals := [3]string{s.userID, s.username, s.token}
+func (ih *identityHeaders) set(hdr http.Header, s *record.Session) {
+	vals := [3]string{s.UserID, s.Username, s.Token}
 	backing := vals[:]
 	hdr[ih.userID] = backing[0:1:1]
-	if s.username != "" {
+	if s.Username != "" {
 		hdr[ih.username] = backing[1:2:2]
 	}
 	if ih.token != "" {

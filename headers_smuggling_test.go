@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"bufio"
 	"encoding/json"
 	"io"
@@ -200,7 +202,7 @@ func FuzzConnectionTokens(f *testing.F) {
 		}
 		// What a proxy does next: the identity is set, then every header
 		// Connection names is dropped as hop-by-hop.
-		ih.set(hdr, &session{userID: "1", username: "u", token: "T"})
+		ih.set(hdr, &record.Session{UserID: "1", Username: "u", Token: "T"})
 		for _, line := range hdr["Connection"] {
 			for _, tok := range strings.Split(line, ",") {
 				if tok = textproto.TrimString(tok); tok != "" {

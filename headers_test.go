@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http"
 	"reflect"
 	"sort"
@@ -122,7 +124,7 @@ func TestRemoveFromEmptyAndNil(t *testing.T) {
 }
 
 func TestSetHeaders(t *testing.T) {
-	s := &session{userID: "17841405793187218", username: "alice", token: "TOKEN", expires: 1}
+	s := &record.Session{UserID: "17841405793187218", Username: "alice", Token: "TOKEN", Expires: 1}
 
 	hdr := http.Header{}
 	ih := unitDefaultHeaders()
@@ -138,7 +140,7 @@ func TestSetHeaders(t *testing.T) {
 
 	// No username: no username header at all (not an empty one).
 	hdr = http.Header{}
-	ih.set(hdr, &session{userID: "1", token: "T"})
+	ih.set(hdr, &record.Session{UserID: "1", Token: "T"})
 	if _, ok := hdr["X-Instagram-Username"]; ok || len(hdr) != 2 {
 		t.Errorf("set without username: %v", hdr)
 	}
@@ -167,7 +169,7 @@ func TestSetHeaders(t *testing.T) {
 	if !reflect.DeepEqual(hdr, want) {
 		t.Errorf("set with custom names: got %v, want %v", hdr, want)
 	}
-	if hdr.Get("remote-user") != s.userID {
+	if hdr.Get("remote-user") != s.UserID {
 		t.Error("Get cannot find the user id header")
 	}
 
@@ -187,7 +189,7 @@ func TestStripThenSet(t *testing.T) {
 		"X_Instagram_Username": {"mallory"},
 	}
 	ih.removeFrom(hdr)
-	ih.set(hdr, &session{userID: "42", token: "T"})
+	ih.set(hdr, &record.Session{UserID: "42", Token: "T"})
 	want := http.Header{
 		"X-Instagram-User-Id":      {"42"},
 		"X-Instagram-Access-Token": {"T"},

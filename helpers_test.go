@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"bytes"
@@ -22,13 +24,13 @@ const (
 )
 
 var (
-	fuzzSessions = map[string]session{
-		fuzzSession1: {userID: "17841405793187218", username: "alice", token: "IGQVJ-fuzz-token", expires: unitEpoch.Add(24 * time.Hour).Unix(), legacy: true},
-		fuzzSession2: {userID: "1", token: "T", expires: unitEpoch.Add(time.Hour).Unix(), legacy: true},
+	fuzzSessions = map[string]record.Session{
+		fuzzSession1: {UserID: "17841405793187218", Username: "alice", Token: "IGQVJ-fuzz-token", Expires: unitEpoch.Add(24 * time.Hour).Unix(), Legacy: true},
+		fuzzSession2: {UserID: "1", Token: "T", Expires: unitEpoch.Add(time.Hour).Unix(), Legacy: true},
 	}
-	fuzzPendings = map[string]pendingLogin{
-		fuzzPending1: {state: "c3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3Q", redirectURI: "https://site.example/oauth2/instagram/callback", returnTo: "/admin?x=1", created: unitEpoch.Unix()},
-		fuzzPending2: {state: "b3RoZXItc3RhdGUtb3RoZXItc3RhdGUtb3RoZXItc3Q", redirectURI: "/cb", returnTo: "/", created: unitEpoch.Unix()},
+	fuzzPendings = map[string]record.Pending{
+		fuzzPending1: {State: "c3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3Q", RedirectURI: "https://site.example/oauth2/instagram/callback", ReturnTo: "/admin?x=1", Created: unitEpoch.Unix()},
+		fuzzPending2: {State: "b3RoZXItc3RhdGUtb3RoZXItc3RhdGUtb3RoZXItc3Q", RedirectURI: "/cb", ReturnTo: "/", Created: unitEpoch.Unix()},
 	}
 )
 
@@ -83,7 +85,7 @@ func TestFuzzSeedsOpen(t *testing.T) {
 	h := fuzzHandler(t)
 	for v, want := range fuzzSessions {
 		plain, _, ok := h.keys.Open(h.cfg.aad.Session, v)
-		got, ok2 := decodeSession(plain)
+		got, ok2 := record.DecodeSession(plain)
 		if !ok || !ok2 || got != want {
 			t.Errorf("seed session %.12s... opens to %+v %v %v", v, got, ok, ok2)
 		}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,11 +20,11 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
 	}
-	p := pendingLogin{
-		state:       randomState(),
-		redirectURI: redirectURI,
-		returnTo:    returnPath(r),
-		created:     now().Unix(),
+	p := record.Pending{
+		State:       randomState(),
+		RedirectURI: redirectURI,
+		ReturnTo:    returnPath(r),
+		Created:     now().Unix(),
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)
@@ -33,12 +35,12 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 
 // authorizeLocation is Instagram's authorize URL for this login; reauth
 // asks Instagram to log the user in again (a browser that logged out).
-func (h *Handler) authorizeLocation(p pendingLogin, reauth bool) string {
+func (h *Handler) authorizeLocation(p record.Pending, reauth bool) string {
 	base := h.cfg.authorizeBase
 	if reauth {
 		base = h.cfg.authorizeReauth
 	}
-	return base + "&redirect_uri=" + url.QueryEscape(p.redirectURI) + "&state=" + url.QueryEscape(p.state)
+	return base + "&redirect_uri=" + url.QueryEscape(p.RedirectURI) + "&state=" + url.QueryEscape(p.State)
 }
 
 // hasQueryKey reports whether the URL's encoded query has key.

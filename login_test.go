@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/url"
 	"testing"
 )
@@ -22,7 +24,7 @@ func TestRedirectURIIgnoresForwardedHeaders(t *testing.T) {
 func TestAuthorizeURLKeepsItsParameters(t *testing.T) {
 	h := &Handler{ClientID: "42"}
 	h.cfg.authorizeBase = authorizeBase("https://www.instagram.com/oauth/authorize?enable_fb_login=false&state=x&client_id=9", "42", "a,b")
-	q := mustQuery(t, h.authorizeLocation(pendingLogin{state: "s1", redirectURI: "https://app.example/cb?x=1"}, false))
+	q := mustQuery(t, h.authorizeLocation(record.Pending{State: "s1", RedirectURI: "https://app.example/cb?x=1"}, false))
 	want := url.Values{
 		"enable_fb_login": {"false"}, "client_id": {"42"}, "response_type": {"code"},
 		"scope": {"a,b"}, "redirect_uri": {"https://app.example/cb?x=1"}, "state": {"s1"},

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http"
 
 	"go.uber.org/zap"
@@ -55,10 +57,10 @@ func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
 	// The cookies as sent hold ours, also when an earlier handler of the
 	// site took its own out of the header.
-	h.eachSessionIn(r, sentCookieLines(r), now().Unix(), func(s *session) {
-		h.shared.revokeSession(s.id, s.expires)
-		if users[s.userID] == "" {
-			users[s.userID] = s.username
+	h.eachSessionIn(r, sentCookieLines(r), now().Unix(), func(s *record.Session) {
+		h.shared.revokeSession(s.ID, s.Expires)
+		if users[s.UserID] == "" {
+			users[s.UserID] = s.Username
 		}
 	})
 	return users

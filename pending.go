@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -53,38 +55,38 @@ func isStateID(id string) bool {
 }
 
 // setPending seals a pending login into its own cookie.
-func (h *Handler) setPending(w http.ResponseWriter, p pendingLogin) {
-	value := h.keys.Seal(h.cfg.aad.Pending, encodePending(p))
-	h.setCookie(w, h.pendingCookieName(p.state), value, int(stateLifetime/time.Second))
+func (h *Handler) setPending(w http.ResponseWriter, p record.Pending) {
+	value := h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p))
+	h.setCookie(w, h.pendingCookieName(p.State), value, int(stateLifetime/time.Second))
 }
 
 // pendingFor finds and checks the pending login that state names: sealed
 // by us, not expired, and holding exactly this state (compared in constant
 // time).
-func (h *Handler) pendingFor(r *http.Request, state string) (pendingLogin, bool) {
+func (h *Handler) pendingFor(r *http.Request, state string) (record.Pending, bool) {
 	if !isStateShaped(state) {
-		return pendingLogin{}, false
+		return record.Pending{}, false
 	}
 	scan := cookieScan{lines: sentCookieLines(r), name: h.pendingCookieName(state)}
 	for value, _, ok := scan.next(); ok; value, _, ok = scan.next() {
 		p, ok := h.openPending(value)
-		if ok && subtle.ConstantTimeCompare([]byte(p.state), []byte(state)) == 1 {
+		if ok && subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
 			return p, true
 		}
 	}
-	return pendingLogin{}, false
+	return record.Pending{}, false
 }
 
 // openPending opens a state cookie's value if it is ours and still live.
-func (h *Handler) openPending(value string) (pendingLogin, bool) {
+func (h *Handler) openPending(value string) (record.Pending, bool) {
 	plain, _, ok := h.keys.Open(h.cfg.aad.Pending, value)
 	if !ok {
-		return pendingLogin{}, false
+		return record.Pending{}, false
 	}
-	p, ok := decodePending(plain)
+	p, ok := record.DecodePending(plain)
 	t := now().Unix()
-	if !ok || p.created > t+60 || p.created+int64(stateLifetime/time.Second) <= t {
-		return pendingLogin{}, false
+	if !ok || p.Created > t+60 || p.Created+int64(stateLifetime/time.Second) <= t {
+		return record.Pending{}, false
 	}
 	return p, true
 }
@@ -130,7 +132,7 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 		}
 		seen[c.Name] = true
 		if p, ok := h.openPending(c.Value); ok {
-			alive = append(alive, live{c.Name, p.created})
+			alive = append(alive, live{c.Name, p.Created})
 		} else {
 			clear(c.Name)
 		}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"bytes"
 	"fmt"
 	"net/http"
@@ -19,7 +21,7 @@ func FuzzOpenPending(f *testing.F) {
 		f.Add(v[:len(v)-1])
 	}
 	f.Add("")
-	f.Add(string(encodePending(pendingLogin{state: "s", redirectURI: "/cb", returnTo: "/", created: unitEpoch.Unix()})))
+	f.Add(string(record.EncodePending(record.Pending{State: "s", RedirectURI: "/cb", ReturnTo: "/", Created: unitEpoch.Unix()})))
 	f.Fuzz(func(t *testing.T, value string) {
 		p, ok := h.openPending(value)
 		if ok {
@@ -43,8 +45,8 @@ func FuzzOpenPending(f *testing.F) {
 				}
 			}
 		}
-		if p, ok := decodePending([]byte(value)); ok {
-			if enc := encodePending(p); !bytes.Equal(enc, []byte(value)) {
+		if p, ok := record.DecodePending([]byte(value)); ok {
+			if enc := record.EncodePending(p); !bytes.Equal(enc, []byte(value)) {
 				t.Fatalf("decodePending(%x) = %+v re-encodes to %x", value, p, enc)
 			}
 		}
@@ -59,8 +61,8 @@ func FuzzOpenPending(f *testing.F) {
 			{now().Unix() - int64(stateLifetime/time.Second), false},
 			{now().Unix() + 61, false},
 		} {
-			p := pendingLogin{state: value, redirectURI: value, returnTo: value, created: c.created}
-			got, ok := h.openPending(h.keys.Seal(h.cfg.aad.Pending, encodePending(p)))
+			p := record.Pending{State: value, RedirectURI: value, ReturnTo: value, Created: c.created}
+			got, ok := h.openPending(h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p)))
 			if len(value) < 500 && (ok != c.live || (ok && got != p)) {
 				t.Fatalf("pending created %d (now %d): opened %v, want %v", c.created, now().Unix(), ok, c.live)
 			}

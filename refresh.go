@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"net/http"
 
@@ -23,9 +25,9 @@ const (
 // refreshDue is the hot path's test: a few comparisons. A refresh is due
 // for a 60-day token (only those can be refreshed) within refreshWindow of
 // its end, in a session that would last longer than that token.
-func (h *Handler) refreshDue(s *session, t int64) bool {
-	return h.cfg.tokenRefresh && s.longLived && s.tokenExpires-t <= refreshWindow &&
-		min(s.expires, s.created+h.cfg.sessionLifetime) > s.tokenExpires
+func (h *Handler) refreshDue(s *record.Session, t int64) bool {
+	return h.cfg.tokenRefresh && s.LongLived && s.TokenExpires-t <= refreshWindow &&
+		min(s.Expires, s.Created+h.cfg.sessionLifetime) > s.TokenExpires
 }
 
 // refresh gives s a new token, when Instagram gives one in time; it
@@ -33,13 +35,13 @@ func (h *Handler) refreshDue(s *session, t int64) bool {
 // session's refresh in flight, or starts one, and waits for it: at most
 // timeout, since the call ends by then, and less for a request that joins
 // late.
-func (h *Handler) refresh(r *http.Request, s *session, t int64) bool {
-	out, f, lead := h.shared.refreshes.begin(s.id, t)
+func (h *Handler) refresh(r *http.Request, s *record.Session, t int64) bool {
+	out, f, lead := h.shared.refreshes.begin(s.ID, t)
 	if f == nil {
 		return out.applyTo(s)
 	}
 	if lead {
-		go h.runRefresh(f, s.id, s.userID, s.token)
+		go h.runRefresh(f, s.ID, s.UserID, s.Token)
 	}
 	select {
 	case <-f.done:
@@ -54,7 +56,7 @@ func (h *Handler) refresh(r *http.Request, s *session, t int64) bool {
 // ends within timeout, which bounds every wait. Its outcome is kept for the
 // session's next requests, even those that come with the cookie from
 // before the refresh. It logs once per call, never the token.
-func (h *Handler) runRefresh(f *refreshFlight, id sessionID, userID, token string) {
+func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token string) {
 	// Not the request's context: the call serves every request of the
 	// session. The client's timeout ends it.
 	newToken, expires, err := h.instagram.refreshToken(context.Background(), token)

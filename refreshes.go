@@ -1,6 +1,10 @@
 package instagramauth
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+)
 
 const (
 	// maxRefreshFlights bounds the refreshes in flight at once, per app and
@@ -20,8 +24,8 @@ const (
 // from before the refresh get the new token too.
 type refreshes struct {
 	mu       sync.Mutex
-	flights  map[sessionID]*refreshFlight
-	outcomes map[sessionID]refreshOutcome
+	flights  map[record.ID]*refreshFlight
+	outcomes map[record.ID]refreshOutcome
 	ends     int // outcomes recorded, to prune every pruneEvery
 }
 
@@ -40,23 +44,23 @@ type refreshOutcome struct {
 
 // applyTo gives s the refreshed token, unless it holds a newer one (or
 // the refresh failed).
-func (o *refreshOutcome) applyTo(s *session) bool {
-	if o.tokenExpires <= s.tokenExpires {
+func (o *refreshOutcome) applyTo(s *record.Session) bool {
+	if o.tokenExpires <= s.TokenExpires {
 		return false
 	}
-	s.token, s.tokenExpires = o.token, o.tokenExpires
+	s.Token, s.TokenExpires = o.token, o.tokenExpires
 	return true
 }
 
 func newRefreshes() *refreshes {
-	return &refreshes{flights: map[sessionID]*refreshFlight{}, outcomes: map[sessionID]refreshOutcome{}}
+	return &refreshes{flights: map[record.ID]*refreshFlight{}, outcomes: map[record.ID]refreshOutcome{}}
 }
 
 // begin returns the session's recent outcome (f nil), its flight to join,
 // or a new flight for the caller to lead. With maxRefreshFlights in
 // flight it returns neither: the session goes on with its token and tries
 // again on a later request.
-func (rf *refreshes) begin(id sessionID, t int64) (out refreshOutcome, f *refreshFlight, lead bool) {
+func (rf *refreshes) begin(id record.ID, t int64) (out refreshOutcome, f *refreshFlight, lead bool) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	if o, ok := rf.outcomes[id]; ok && t < o.retryAt {
@@ -74,7 +78,7 @@ func (rf *refreshes) begin(id sessionID, t int64) (out refreshOutcome, f *refres
 }
 
 // end records the flight's outcome and wakes its waiters.
-func (rf *refreshes) end(id sessionID, f *refreshFlight, out refreshOutcome) {
+func (rf *refreshes) end(id record.ID, f *refreshFlight, out refreshOutcome) {
 	rf.mu.Lock()
 	delete(rf.flights, id)
 	rf.ends++

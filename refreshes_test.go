@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"encoding/binary"
 	"net/http"
 	"sync"
@@ -9,8 +11,8 @@ import (
 	"time"
 )
 
-func refreshTestID(i int) sessionID {
-	var id sessionID
+func refreshTestID(i int) record.ID {
+	var id record.ID
 	binary.BigEndian.PutUint64(id[:], uint64(i))
 	return id
 }
@@ -138,14 +140,14 @@ func TestRefreshesMemoryBounded(t *testing.T) {
 
 // applyTo never goes back to an older token, nor takes a failure's.
 func TestRefreshOutcomeApply(t *testing.T) {
-	s := session{token: "cur", tokenExpires: 1000}
+	s := record.Session{Token: "cur", TokenExpires: 1000}
 	for _, o := range []refreshOutcome{{}, {token: "old", tokenExpires: 900}, {token: "same", tokenExpires: 1000}} {
-		if o.applyTo(&s) || s.token != "cur" {
+		if o.applyTo(&s) || s.Token != "cur" {
 			t.Errorf("outcome %+v applied", o)
 		}
 	}
 	o := refreshOutcome{token: "new", tokenExpires: 2000}
-	if !o.applyTo(&s) || s.token != "new" || s.tokenExpires != 2000 {
+	if !o.applyTo(&s) || s.Token != "new" || s.TokenExpires != 2000 {
 		t.Errorf("a newer token not applied: %+v", s)
 	}
 }

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"sync"
 	"sync/atomic"
 )
@@ -12,7 +14,7 @@ import (
 // background sync (revocationsync.go) fills it from storage.
 type revocations struct {
 	mu       sync.RWMutex
-	sessions map[sessionID]int64 // id → when the record may be forgotten
+	sessions map[record.ID]int64 // id → when the record may be forgotten
 	users    map[string]userRevocation
 	size     atomic.Int64 // lets the hot path skip the lock while empty
 }
@@ -25,14 +27,14 @@ type userRevocation struct {
 // revocation is one record, as logout makes it and storage holds it:
 // a session (user == "") or a user's sessions created before notBefore.
 type revocation struct {
-	session   sessionID
+	session   record.ID
 	user      string
 	notBefore int64
 	until     int64
 }
 
 func newRevocations() *revocations {
-	return &revocations{sessions: map[sessionID]int64{}, users: map[string]userRevocation{}}
+	return &revocations{sessions: map[record.ID]int64{}, users: map[string]userRevocation{}}
 }
 
 // merge adds records under one lock (a sync brings thousands) and returns
@@ -63,17 +65,17 @@ func (rv *revocations) mergeLocked(rec revocation) bool {
 }
 
 // isRevoked reports whether s was logged out.
-func (rv *revocations) isRevoked(s *session) bool {
+func (rv *revocations) isRevoked(s *record.Session) bool {
 	if rv.size.Load() == 0 {
 		return false
 	}
 	rv.mu.RLock()
-	_, gone := rv.sessions[s.id]
+	_, gone := rv.sessions[s.ID]
 	if !gone {
-		u, ok := rv.users[s.userID]
+		u, ok := rv.users[s.UserID]
 		// A session in the earlier release's form predates every record
 		// of this one: its login time is a guess, so it is not relied on.
-		gone = ok && (s.legacy || s.created < u.notBefore)
+		gone = ok && (s.Legacy || s.Created < u.notBefore)
 	}
 	rv.mu.RUnlock()
 	return gone

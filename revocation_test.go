@@ -1,18 +1,20 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"testing"
 )
 
 func TestRevocationsInMemory(t *testing.T) {
 	rv := newRevocations()
-	alice := session{id: sessionID{1}, userID: "1", created: 100}
-	aliceLater := session{id: sessionID{2}, userID: "1", created: 200}
-	bob := session{id: sessionID{3}, userID: "2", created: 100}
+	alice := record.Session{ID: record.ID{1}, UserID: "1", Created: 100}
+	aliceLater := record.Session{ID: record.ID{2}, UserID: "1", Created: 200}
+	bob := record.Session{ID: record.ID{3}, UserID: "2", Created: 100}
 	if rv.isRevoked(&alice) {
 		t.Fatal("revoked in an empty set")
 	}
-	if !rv.revokeSession(alice.id, 1000) || rv.revokeSession(alice.id, 1000) {
+	if !rv.revokeSession(alice.ID, 1000) || rv.revokeSession(alice.ID, 1000) {
 		t.Error("revokeSession: news first, then not")
 	}
 	if !rv.isRevoked(&alice) || rv.isRevoked(&aliceLater) || rv.isRevoked(&bob) {
@@ -39,7 +41,7 @@ func TestRevocationsInMemory(t *testing.T) {
 // a later notBefore with an earlier end must not shorten the earlier one.
 func TestRevokeUserKeepsTheLongestEnd(t *testing.T) {
 	rv := newRevocations()
-	old := session{id: sessionID{9}, userID: "7", created: 40}
+	old := record.Session{ID: record.ID{9}, UserID: "7", Created: 40}
 	rv.revokeUser("7", 50, 300) // sessions before 50 last until 300
 	rv.revokeUser("7", 100, 200)
 	rv.forgetExpired(250)
@@ -55,13 +57,13 @@ func TestRevokeUserKeepsTheLongestEnd(t *testing.T) {
 func TestForgetExpired(t *testing.T) {
 	rv := newRevocations()
 	rv.merge([]revocation{
-		{session: sessionID{1}, until: 10},
-		{session: sessionID{2}, until: 30},
+		{session: record.ID{1}, until: 10},
+		{session: record.ID{2}, until: 30},
 		{user: "5", notBefore: 5, until: 10},
 		{user: "6", notBefore: 5, until: 30},
 	})
 	rv.forgetExpired(20)
-	if rv.len() != 2 || !rv.isRevoked(&session{id: sessionID{2}}) || !rv.isRevoked(&session{userID: "6", created: 1}) {
+	if rv.len() != 2 || !rv.isRevoked(&record.Session{ID: record.ID{2}}) || !rv.isRevoked(&record.Session{UserID: "6", Created: 1}) {
 		t.Errorf("forgetExpired kept the wrong records: %d left", rv.len())
 	}
 }
@@ -69,7 +71,7 @@ func TestForgetExpired(t *testing.T) {
 // revokeSession and revokeUser add one record to the memory alone, as a
 // sync brings them, and report whether that is news (sharedState.revoke
 // does the same and writes to storage too).
-func (rv *revocations) revokeSession(id sessionID, until int64) bool {
+func (rv *revocations) revokeSession(id record.ID, until int64) bool {
 	return rv.merge([]revocation{{session: id, until: until}}) > 0
 }
 

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -78,7 +80,7 @@ func parseRecordKey(key string) (revocation, bool) {
 	switch kind {
 	case "s":
 		var rec revocation
-		if len(rest) != 2*sessionIDLen {
+		if len(rest) != 2*record.IDLen {
 			return revocation{}, false
 		}
 		if _, err := hex.Decode(rec.session[:], []byte(rest)); err != nil {

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"os"
 	"path/filepath"
@@ -14,7 +16,7 @@ import (
 func TestRevocationKeysRoundTrip(t *testing.T) {
 	prefix := revocationPrefix("app-id", "_instagram_auth")
 	for _, rec := range []revocation{
-		{session: sessionID{0xde, 0xad, 0xbe, 0xef}, until: 1796248006},
+		{session: record.ID{0xde, 0xad, 0xbe, 0xef}, until: 1796248006},
 		{user: "17841405793187218", notBefore: 1796161606, until: 1796248006},
 		{user: "user/../../etc", notBefore: 1, until: 2},
 		{user: strings.Repeat("9", 40), notBefore: 1, until: 2},
@@ -35,9 +37,9 @@ func TestRevocationKeysRoundTrip(t *testing.T) {
 }
 
 func TestRevocationKeysRefuseJunk(t *testing.T) {
-	id := strings.Repeat("ab", sessionIDLen)
+	id := strings.Repeat("ab", record.IDLen)
 	for _, name := range []string{
-		"", "1796161200", "s", "s-", "s-1", "s-1-", "s-1-" + id[2:], "s-1-" + id + "00", "s-1-" + strings.Repeat("zz", sessionIDLen),
+		"", "1796161200", "s", "s-", "s-1", "s-1-", "s-1-" + id[2:], "s-1-" + id + "00", "s-1-" + strings.Repeat("zz", record.IDLen),
 		"s-0-" + id, "s--1-" + id, "s-+1-" + id, "s-01-" + id, ".s-1-" + id + ".tmp123", "s-1-" + id + ".tmp",
 		"u-1-1-", "u-1-1-x", "u-1-1-xzz", "u-1-0-5", "u-1--5", "u-1-1-12a", "q-1-1-1", "u-99999999999999999999-1-1",
 	} {
@@ -50,7 +52,7 @@ func TestRevocationKeysRefuseJunk(t *testing.T) {
 // Whatever a storage lists, parsing never panics, and a record it accepts
 // names the same record when written again.
 func FuzzParseRecordKey(f *testing.F) {
-	f.Add("s-1796248006-" + strings.Repeat("ab", sessionIDLen))
+	f.Add("s-1796248006-" + strings.Repeat("ab", record.IDLen))
 	f.Add("u-1796248006-1796161606-17841405793187218")
 	f.Add("u-2-1-x7573")
 	f.Fuzz(func(t *testing.T, name string) {
@@ -69,7 +71,7 @@ func TestListingSkipsWhatIsNotARecord(t *testing.T) {
 	st := &certmagic.FileStorage{Path: t.TempDir()}
 	ctx := context.Background()
 	prefix := revocationPrefix("app-id", "c")
-	rec := revocation{session: sessionID{7}, until: 2000000000}
+	rec := revocation{session: record.ID{7}, until: 2000000000}
 	must(t, st.Store(ctx, recordKey(prefix, rec, 1796161606), recordValue(rec)))
 	must(t, st.Store(ctx, bucketKey(prefix, 1796161200)+"/notes.txt", []byte("hello")))
 	must(t, st.Store(ctx, prefix+"/README", []byte("hello")))
@@ -112,8 +114,8 @@ func TestCleanDeletesEndedRecords(t *testing.T) {
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
 	t0 := now().Unix()
-	ended := revocation{session: sessionID{1}, until: t0 - cleanGrace - 10}
-	graced := revocation{session: sessionID{2}, until: t0 - 10}
+	ended := revocation{session: record.ID{1}, until: t0 - cleanGrace - 10}
+	graced := revocation{session: record.ID{2}, until: t0 - 10}
 	live := revocation{user: "42", notBefore: t0, until: t0 + 3600}
 	old := t0 - 2*86400
 	for _, w := range []struct {
@@ -132,7 +134,7 @@ func TestCleanDeletesEndedRecords(t *testing.T) {
 		t.Error("the old bucket folder is still there")
 	}
 	// Another instance right after: the marker says it was just done.
-	ended2 := revocation{session: sessionID{3}, until: t0 - cleanGrace - 10}
+	ended2 := revocation{session: record.ID{3}, until: t0 - cleanGrace - 10}
 	must(t, b.storage().Store(ctx, recordKey(b.prefix, ended2, t0), recordValue(ended2)))
 	must(t, b.clean(ctx))
 	if recs, _, _ := listRecords(ctx, b.storage(), b.prefix); len(recs) != 3 {
@@ -151,7 +153,7 @@ func TestCleanSkipsWhileLocked(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	ended := revocation{session: sessionID{1}, until: now().Unix() - cleanGrace - 10}
+	ended := revocation{session: record.ID{1}, until: now().Unix() - cleanGrace - 10}
 	must(t, a.storage().Store(ctx, recordKey(a.prefix, ended, now().Unix()), recordValue(ended)))
 	other := &certmagic.FileStorage{Path: dir}
 	must(t, other.Lock(ctx, a.prefix))

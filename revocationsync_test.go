@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"encoding/hex"
 	"path/filepath"
@@ -32,15 +34,15 @@ func TestSyncBetweenInstances(t *testing.T) {
 	b, _ := newTestSync(t, dir, "app")
 	other, _ := newTestSync(t, dir, "other-app")
 	ctx := context.Background()
-	s := session{id: sessionID{1, 2, 3}, userID: "9", created: now().Unix()}
-	a.enqueue(revocation{session: s.id, until: now().Unix() + 3600})
+	s := record.Session{ID: record.ID{1, 2, 3}, UserID: "9", Created: now().Unix()}
+	a.enqueue(revocation{session: s.ID, until: now().Unix() + 3600})
 	a.enqueue(revocation{user: "10", notBefore: now().Unix(), until: now().Unix() + 3600})
 	must(t, a.flush(ctx))
 	if a.queued() != 0 {
 		t.Fatalf("%d records still queued after a flush", a.queued())
 	}
 	must(t, b.tick(ctx))
-	if !b.rv.isRevoked(&s) || !b.rv.isRevoked(&session{userID: "10", created: now().Unix() - 1}) {
+	if !b.rv.isRevoked(&s) || !b.rv.isRevoked(&record.Session{UserID: "10", Created: now().Unix() - 1}) {
 		t.Error("the other instance did not learn the revocations")
 	}
 	must(t, other.tick(ctx))
@@ -56,7 +58,7 @@ func TestFullSyncFindsOldBuckets(t *testing.T) {
 	a, _ := newTestSync(t, dir, "app")
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	rec := revocation{session: sessionID{4}, until: now().Unix() + 7200}
+	rec := revocation{session: record.ID{4}, until: now().Unix() + 7200}
 	must(t, a.storage().Store(ctx, recordKey(a.prefix, rec, now().Unix()-3600), recordValue(rec)))
 	must(t, b.sync(ctx, false))
 	if b.rv.len() != 0 {
@@ -73,12 +75,12 @@ func TestEndedRecordsAreDropped(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	a.enqueue(revocation{session: sessionID{5}, until: now().Unix() - 1})
+	a.enqueue(revocation{session: record.ID{5}, until: now().Unix() - 1})
 	must(t, a.flush(ctx))
 	if recs, _, _ := listRecords(ctx, a.storage(), a.prefix); len(recs) != 0 {
 		t.Errorf("an ended record was written: %+v", recs)
 	}
-	ended := revocation{session: sessionID{6}, until: now().Unix() - 1}
+	ended := revocation{session: record.ID{6}, until: now().Unix() - 1}
 	must(t, a.storage().Store(ctx, recordKey(a.prefix, ended, now().Unix()), recordValue(ended)))
 	must(t, a.sync(ctx, true))
 	if a.rv.len() != 0 {
@@ -95,7 +97,7 @@ func TestStorageOutage(t *testing.T) {
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
 	repair := breakStorage(t, dir, a.prefix)
-	rec := revocation{session: sessionID{8}, until: now().Unix() + 3600}
+	rec := revocation{session: record.ID{8}, until: now().Unix() + 3600}
 	a.enqueue(rec)
 	for range 3 {
 		a.report(a.tick(ctx))
@@ -121,7 +123,7 @@ func TestStorageOutage(t *testing.T) {
 		t.Errorf("the end of the outage logged %d times, want 1", n)
 	}
 	must(t, b.tick(ctx))
-	if !b.rv.isRevoked(&session{id: rec.session}) {
+	if !b.rv.isRevoked(&record.Session{ID: rec.session}) {
 		t.Error("the logout made during the outage never reached the other instance")
 	}
 }
@@ -134,10 +136,10 @@ func TestSyncUsesTheNewestStorage(t *testing.T) {
 	newer := &storageUser{storage: &certmagic.FileStorage{Path: second}, logger: zap.NewNop()}
 	s.attach(newer)
 	ctx := context.Background()
-	s.enqueue(revocation{session: sessionID{1}, until: now().Unix() + 60})
+	s.enqueue(revocation{session: record.ID{1}, until: now().Unix() + 60})
 	must(t, s.flush(ctx))
 	s.detach(newer)
-	s.enqueue(revocation{session: sessionID{2}, until: now().Unix() + 60})
+	s.enqueue(revocation{session: record.ID{2}, until: now().Unix() + 60})
 	must(t, s.flush(ctx))
 	for _, dir := range []string{first, second} {
 		recs, _, _ := listRecords(ctx, &certmagic.FileStorage{Path: dir}, s.prefix)
@@ -167,10 +169,10 @@ func TestSharedStateStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
 	must(t, a.storage().Store(ctx, recordKey(a.prefix, rec, now().Unix()-3600), recordValue(rec)))
 	user := &storageUser{storage: &certmagic.FileStorage{Path: dir}, logger: zap.NewNop()}
 	st := newSharedState(a.prefix, user)
-	if !st.revocations.isRevoked(&session{userID: "77", created: now().Unix() - 1}) {
+	if !st.revocations.isRevoked(&record.Session{UserID: "77", Created: now().Unix() - 1}) {
 		t.Error("a new state did not start from storage")
 	}
-	later := revocation{session: sessionID{9}, until: now().Unix() + 60}
+	later := revocation{session: record.ID{9}, until: now().Unix() + 60}
 	st.sync.mu.Lock() // queue it without waking the goroutine
 	st.sync.queue = append(st.sync.queue, later)
 	st.sync.mu.Unlock()
@@ -181,7 +183,7 @@ func TestSharedStateStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
 	}
 }
 
-func hexOf(id sessionID) string { return hex.EncodeToString(id[:]) }
+func hexOf(id record.ID) string { return hex.EncodeToString(id[:]) }
 
 // slowStorage answers every write after a delay, as a remote store may.
 type slowStorage struct{ *certmagic.FileStorage }
@@ -200,7 +202,7 @@ func TestStopDoesNotWaitForTheWholeQueue(t *testing.T) {
 	s.start()
 	until := time.Now().Add(time.Hour).Unix()
 	for i := 0; i < 300; i++ {
-		var id sessionID
+		var id record.ID
 		id[0], id[1] = byte(i), byte(i>>8)
 		s.enqueue(revocation{session: id, until: until})
 	}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"crypto/rand"
@@ -19,34 +21,34 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
-func (h *Handler) currentSession(r *http.Request) (session, bool) {
+func (h *Handler) currentSession(r *http.Request) (record.Session, bool) {
 	t := now().Unix()
 	s, ok := h.openSession(r, t, true)
-	s.seenAt = t
+	s.SeenAt = t
 	return s, ok
 }
 
 // acceptable tells a session that may be used now: live, not revoked, of
 // an allowed user.
-func (h *Handler) acceptable(s *session, t int64) bool {
-	return h.isLive(s, t) && !h.shared.revocations.isRevoked(s) && h.allows(s.userID, s.username)
+func (h *Handler) acceptable(s *record.Session, t int64) bool {
+	return h.isLive(s, t) && !h.shared.revocations.isRevoked(s) && h.allows(s.UserID, s.Username)
 }
 
 // isLive applies session_lifetime, session_idle and the token's own end.
-func (h *Handler) isLive(s *session, t int64) bool {
-	return t < h.endOf(s) && s.created <= t+60
+func (h *Handler) isLive(s *record.Session, t int64) bool {
+	return t < h.endOf(s) && s.Created <= t+60
 }
 
 // endOf is when s ends under the config as it is now: session_lifetime
 // counted from login (never beyond what it was at login), the token's
 // expiry, and session_idle counted from the last time the cookie was sealed.
-func (h *Handler) endOf(s *session) int64 {
-	end := min(s.expires, s.created+h.cfg.sessionLifetime)
-	if s.tokenExpires > 0 {
-		end = min(end, s.tokenExpires)
+func (h *Handler) endOf(s *record.Session) int64 {
+	end := min(s.Expires, s.Created+h.cfg.sessionLifetime)
+	if s.TokenExpires > 0 {
+		end = min(end, s.TokenExpires)
 	}
 	if h.cfg.sessionIdle > 0 {
-		end = min(end, s.issued+h.cfg.sessionIdle)
+		end = min(end, s.Issued+h.cfg.sessionIdle)
 	}
 	return end
 }
@@ -57,7 +59,7 @@ func (h *Handler) endOf(s *session) int64 {
 // a sibling site's) must not hide the right one; but cookies that count
 // for different users mean someone planted one (cookie tossing), and then
 // there is no session.
-func (h *Handler) openSession(r *http.Request, t int64, judge bool) (session, bool) {
+func (h *Handler) openSession(r *http.Request, t int64, judge bool) (record.Session, bool) {
 	buf := openBuffers.Get().(*[512]byte)
 	defer openBuffers.Put(buf)
 	// The header first: on the usual request no handler has taken our
@@ -69,13 +71,13 @@ func (h *Handler) openSession(r *http.Request, t int64, judge bool) (session, bo
 		s, _, ok := h.openSessionIn(r, sent.lines, buf, t, judge)
 		return s, ok
 	}
-	return session{}, false
+	return record.Session{}, false
 }
 
 // openSessionIn reports whether lines hold any session of ours that counts
 // (found) and whether all such are one user's (ok). No callback: this runs
 // on every request, and a closure would send the session to the heap.
-func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s session, found, ok bool) {
+func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s record.Session, found, ok bool) {
 	names := &h.cfg.cookieNames
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
@@ -83,8 +85,8 @@ func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte,
 		if !opened || !h.sessionIsForHost(&next, r.Host) || (judge && !h.acceptable(&next, t)) {
 			continue
 		}
-		if found && next.userID != s.userID {
-			return session{}, true, false
+		if found && next.UserID != s.UserID {
+			return record.Session{}, true, false
 		}
 		if !found {
 			s, found = next, true
@@ -95,7 +97,7 @@ func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte,
 
 // eachSessionIn calls visit with every session of ours in lines that opens
 // for this host, dead or alive (logout revokes them all).
-func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit func(*session)) {
+func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
 	buf := new([512]byte)
 	names := &h.cfg.cookieNames
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
@@ -109,20 +111,20 @@ func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit 
 // openSessionValue opens one cookie value. Under the earlier release's
 // default name only that release's record format is accepted, so that
 // window closes by itself.
-func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool, t int64) (session, bool) {
+func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool, t int64) (record.Session, bool) {
 	aad := h.cfg.aad.Session
 	if legacyName {
 		aad = h.cfg.aad.LegacySession
 	}
 	plain, nonce, ok := h.keys.OpenInto(buf[:0], aad, value)
 	if !ok || len(nonce) != seal.NonceSize {
-		return session{}, false
+		return record.Session{}, false
 	}
-	s, ok := decodeSession(plain)
-	if !ok || (legacyName && !s.legacy) {
-		return session{}, false
+	s, ok := record.DecodeSession(plain)
+	if !ok || (legacyName && !s.Legacy) {
+		return record.Session{}, false
 	}
-	if s.legacy {
+	if s.Legacy {
 		h.upgradeLegacy(&s, nonce, t)
 	}
 	return s, true
@@ -136,39 +138,39 @@ func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool
 // upgraded session covers the old cookie too; and while it is in the old
 // form, any "log out everywhere" covers it (isRevoked), whatever its login.
 // It is not bound to a host: it was made before binding.
-func (h *Handler) upgradeLegacy(s *session, nonce []byte, t int64) {
-	copy(s.id[:], nonce)
-	s.created = min(s.expires-h.cfg.sessionLifetime, t)
-	s.issued = t
-	s.tokenExpires = s.expires // a session never outlived its token
+func (h *Handler) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
+	copy(s.ID[:], nonce)
+	s.Created = min(s.Expires-h.cfg.sessionLifetime, t)
+	s.Issued = t
+	s.TokenExpires = s.Expires // a session never outlived its token
 }
 
 // sessionIsForHost binds a host-only session to the host and port that
 // issued it: cookies do not separate ports, so two sites on one host would
 // otherwise accept each other's sessions.
-func (h *Handler) sessionIsForHost(s *session, host string) bool {
-	return !h.cfg.hostBound || s.host == "" || strings.EqualFold(s.host, host)
+func (h *Handler) sessionIsForHost(s *record.Session, host string) bool {
+	return !h.cfg.hostBound || s.Host == "" || strings.EqualFold(s.Host, host)
 }
 
 // newSession starts a session for a user who just logged in.
-func (h *Handler) newSession(id identity, r *http.Request) session {
+func (h *Handler) newSession(id identity, r *http.Request) record.Session {
 	t := now().Unix()
-	s := session{
-		userID:    id.userID,
-		username:  id.username,
-		token:     id.token,
-		created:   t,
-		issued:    t,
-		expires:   t + h.cfg.sessionLifetime,
-		longLived: id.longLived,
+	s := record.Session{
+		UserID:    id.userID,
+		Username:  id.username,
+		Token:     id.token,
+		Created:   t,
+		Issued:    t,
+		Expires:   t + h.cfg.sessionLifetime,
+		LongLived: id.longLived,
 	}
 	if !id.expires.IsZero() {
-		s.tokenExpires = id.expires.Unix()
+		s.TokenExpires = id.expires.Unix()
 	}
 	if h.cfg.hostBound {
-		s.host = r.Host
+		s.Host = r.Host
 	}
-	if _, err := rand.Read(s.id[:]); err != nil {
+	if _, err := rand.Read(s.ID[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return s
@@ -176,10 +178,10 @@ func (h *Handler) newSession(id identity, r *http.Request) session {
 
 // issueSession seals s into the session cookie, which the browser keeps
 // until the session would end, and retires the earlier release's cookie.
-func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
-	s.legacy = false
+func (h *Handler) issueSession(w http.ResponseWriter, s *record.Session) {
+	s.Legacy = false
 	maxAge := int(h.endOf(s) - now().Unix())
-	h.setCookie(w, h.cfg.cookieNames.session, h.keys.Seal(h.cfg.aad.Session, encodeSession(s)), maxAge)
+	h.setCookie(w, h.cfg.cookieNames.session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(s)), maxAge)
 }
 
 // renewIfDue seals a session in use again when that is due: an idle
@@ -187,19 +189,19 @@ func (h *Handler) issueSession(w http.ResponseWriter, s *session) {
 // second: renewAfter) has passed since its cookie was sealed, never once
 // per request; a session whose token was just refreshed (refresh.go); a
 // session of the earlier format at once, in the current form and name.
-func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *session) {
-	t := s.seenAt
+func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.Session) {
+	t := s.SeenAt
 	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
-	idleDue := h.cfg.sessionIdle > 0 && t-s.issued >= h.cfg.renewAfter
-	if !idleDue && !s.legacy && !refreshed {
+	idleDue := h.cfg.sessionIdle > 0 && t-s.Issued >= h.cfg.renewAfter
+	if !idleDue && !s.Legacy && !refreshed {
 		return
 	}
-	if s.legacy {
+	if s.Legacy {
 		h.clearLegacyCookie(w)
 		if h.cfg.hostBound {
-			s.host = r.Host
+			s.Host = r.Host
 		}
 	}
-	s.issued = t
+	s.Issued = t
 	h.issueSession(w, s)
 }

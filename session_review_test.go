@@ -3,6 +3,8 @@ package instagramauth
 // Found in review, each shown failing before its fix.
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,8 +14,8 @@ import (
 	"go.uber.org/zap"
 )
 
-func sealForTest(h *Handler, s session) string {
-	return h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))
+func sealForTest(h *Handler, s record.Session) string {
+	return h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))
 }
 
 func getWithCookie(url, cookie string) *http.Request {
@@ -32,8 +34,8 @@ func TestUpgradeWithShorterLifetime(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	h := unitHandler(t) // insecure_cookies: format 1 is read under _instagram_auth
 	v1 := func(expires time.Time) string {
-		rec := recordV1{time: expires.Unix(), fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
-		return h.keys.Seal(h.cfg.aad.Session, rec.encode())
+		rec := record.V1{Time: expires.Unix(), Fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
+		return h.keys.Seal(h.cfg.aad.Session, rec.Encode())
 	}
 	loggedIn1hAgo := v1(unitEpoch.Add(23 * time.Hour)) // the earlier release's 24h
 	loggedIn20hAgo := v1(unitEpoch.Add(4 * time.Hour))
@@ -58,8 +60,8 @@ func TestUpgradeWithShorterLifetime(t *testing.T) {
 func TestLogoutEverywhereCoversOldFormSessions(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	h := unitHandler(t)
-	rec := recordV1{time: unitEpoch.Add(23 * time.Hour).Unix(), fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
-	cookie := insecureCookieName + "=" + h.keys.Seal(h.cfg.aad.Session, rec.encode())
+	rec := record.V1{Time: unitEpoch.Add(23 * time.Hour).Unix(), Fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
+	cookie := insecureCookieName + "=" + h.keys.Seal(h.cfg.aad.Session, rec.Encode())
 	h.shared.revokeUser("17841400000000001", unitEpoch.Add(-time.Hour).Unix(), unitEpoch.Add(time.Hour).Unix())
 	if _, ok := h.currentSession(getWithCookie("http://site.example/", cookie)); ok {
 		t.Error("an old-form session survived its user's log out everywhere")
@@ -75,16 +77,16 @@ func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	id := identity{userID: "17841400000000001", username: "alice", token: "T", expires: unitEpoch.Add(24 * time.Hour)}
 	r0 := getWithCookie("http://site.example/", "")
 	stale, fresh := h.newSession(id, r0), h.newSession(id, r0)
-	h.shared.revokeSession(stale.id, stale.expires)
+	h.shared.revokeSession(stale.ID, stale.Expires)
 	name := h.cfg.cookieNames.session
 	r := getWithCookie("http://site.example/", name+"="+sealForTest(h, stale)+"; "+name+"="+sealForTest(h, fresh))
-	if s, ok := h.currentSession(r); !ok || s.id != fresh.id {
+	if s, ok := h.currentSession(r); !ok || s.ID != fresh.ID {
 		t.Errorf("a live session was refused because a revoked copy came first")
 	}
 	// A dead planted cookie of another user does not lock the user out
 	// either; a live one still means no session.
 	other := h.newSession(identity{userID: "222", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
-	h.shared.revokeSession(other.id, other.expires)
+	h.shared.revokeSession(other.ID, other.Expires)
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, other)+"; "+name+"="+sealForTest(h, fresh))
 	if _, ok := h.currentSession(r); !ok {
 		t.Error("a revoked cookie of another user locked the user out")

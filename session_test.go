@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"bytes"
 	"net/http"
 	"strings"
@@ -18,7 +20,7 @@ func FuzzOpenSession(f *testing.F) {
 		f.Add(v + "A")
 	}
 	f.Add("")
-	f.Add(string(encodeSession(&session{userID: "17841405793187218", username: "alice", token: "T", expires: 1})))
+	f.Add(string(record.EncodeSession(&record.Session{UserID: "17841405793187218", Username: "alice", Token: "T", Expires: 1})))
 	f.Add("\x01\x00\x00\x00\x00\x00\x00\x00\x2a\x01\x31\x00\x00")
 	f.Fuzz(func(t *testing.T, value string) {
 		plain, nonce, ok := h.keys.Open(h.cfg.aad.Session, value)
@@ -27,7 +29,7 @@ func FuzzOpenSession(f *testing.F) {
 			if !known {
 				t.Fatalf("a value never sealed opened: %q", value)
 			}
-			got, ok := decodeSession(plain)
+			got, ok := record.DecodeSession(plain)
 			if !ok || got != want {
 				t.Fatalf("seed opened to %+v %v, want %+v", got, ok, want)
 			}
@@ -52,21 +54,21 @@ func FuzzOpenSession(f *testing.F) {
 		}
 		// decodeSession of arbitrary bytes never panics; what it accepts
 		// re-encodes to the very same bytes (one encoding per session).
-		if s, ok := decodeSession([]byte(value)); ok {
-			enc := encodeSession(&s)
-			if s.legacy {
-				enc = recordV1{s.expires, [3]string{s.userID, s.username, s.token}}.encode()
+		if s, ok := record.DecodeSession([]byte(value)); ok {
+			enc := record.EncodeSession(&s)
+			if s.Legacy {
+				enc = record.V1{Time: s.Expires, Fields: [3]string{s.UserID, s.Username, s.Token}}.Encode()
 			}
 			if !bytes.Equal(enc, []byte(value)) {
 				t.Fatalf("decodeSession(%x) = %+v re-encodes to %x", value, s, enc)
 			}
 		}
 		// Any session seals and opens back to itself.
-		s := session{userID: value, username: value, token: value, host: value, expires: int64(len(value)),
-			created: -int64(len(value)), issued: 7, tokenExpires: 1 << 40, longLived: len(value)%2 == 0}
-		copy(s.id[:], value)
-		if p, _, ok := h.keys.Open(h.cfg.aad.Session, h.keys.Seal(h.cfg.aad.Session, encodeSession(&s))); ok {
-			if got, ok := decodeSession(p); !ok || got != s {
+		s := record.Session{UserID: value, Username: value, Token: value, Host: value, Expires: int64(len(value)),
+			Created: -int64(len(value)), Issued: 7, TokenExpires: 1 << 40, LongLived: len(value)%2 == 0}
+		copy(s.ID[:], value)
+		if p, _, ok := h.keys.Open(h.cfg.aad.Session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))); ok {
+			if got, ok := record.DecodeSession(p); !ok || got != s {
 				t.Fatalf("round trip of %+v gave %+v %v", s, got, ok)
 			}
 		} else if len(value) < 500 { // small enough to fit maxSealedLen

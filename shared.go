@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"context"
 	"fmt"
 
@@ -40,7 +42,7 @@ func (s *sharedState) Destruct() error {
 
 // revokeSession ends the session with that id everywhere: in memory at
 // once, in storage in the background. It reports whether that is news.
-func (s *sharedState) revokeSession(id sessionID, until int64) bool {
+func (s *sharedState) revokeSession(id record.ID, until int64) bool {
 	return s.revoke(revocation{session: id, until: until})
 }
 

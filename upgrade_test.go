@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"encoding/json"
@@ -82,7 +84,7 @@ func TestUpgradeUnderTheSameName(t *testing.T) {
 			t.Errorf("%s: upstream saw %v", s.UserID, e.Header)
 		}
 		renewed := findSetCookie(resp, insecureCookieName)
-		if renewed == nil || sealedFormat(t, v.CookieSecret, insecureCookieName, renewed.Value) != formatV2 {
+		if renewed == nil || sealedFormat(t, v.CookieSecret, insecureCookieName, renewed.Value) != 2 {
 			t.Fatalf("%s: not re-issued in format 2: %+v", s.UserID, renewed)
 		}
 		again := h.withCookie(insecureCookieName, renewed.Value)
@@ -108,7 +110,7 @@ func TestUpgradeToTheHostPrefixedName(t *testing.T) {
 		t.Fatalf("the earlier release's cookie: user %q, want %q", got, s.UserID)
 	}
 	renewed := findSetCookie(resp, defaultCookieName)
-	if renewed == nil || !renewed.Secure || sealedFormat(t, v.CookieSecret, defaultCookieName, renewed.Value) != formatV2 {
+	if renewed == nil || !renewed.Secure || sealedFormat(t, v.CookieSecret, defaultCookieName, renewed.Value) != 2 {
 		t.Fatalf("not re-issued as a Secure %s in format 2: %+v", defaultCookieName, renewed)
 	}
 	if old := findSetCookie(resp, insecureCookieName); old == nil || old.MaxAge >= 0 {
@@ -120,8 +122,8 @@ func TestUpgradeToTheHostPrefixedName(t *testing.T) {
 	// A format 2 value, sealed for the old name with the right key: the
 	// old name must not stay a way in.
 	keys, _ := seal.NewRing([]string{v.CookieSecret})
-	fresh := session{id: sessionID{1}, userID: s.UserID, token: "T", created: now().Unix(), issued: now().Unix(), expires: now().Unix() + 3600}
-	forged := keys.Seal(seal.Bind(seal.SessionPurpose, insecureCookieName, testID), encodeSession(&fresh))
+	fresh := record.Session{ID: record.ID{1}, UserID: s.UserID, Token: "T", Created: now().Unix(), Issued: now().Unix(), Expires: now().Unix() + 3600}
+	forged := keys.Seal(seal.Bind(seal.SessionPurpose, insecureCookieName, testID), record.EncodeSession(&fresh))
 	if resp := h.withCookie(insecureCookieName, forged); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a format 2 value under the earlier name: status %d, want 401", resp.StatusCode)
 	}
@@ -144,7 +146,7 @@ func TestUpgradeCustomCookieName(t *testing.T) {
 			t.Errorf("username %q, want %q", got, s.Username)
 		}
 		renewed := findSetCookie(resp, "myapp_session")
-		if renewed == nil || sealedFormat(t, v.CookieSecret, "myapp_session", renewed.Value) != formatV2 {
+		if renewed == nil || sealedFormat(t, v.CookieSecret, "myapp_session", renewed.Value) != 2 {
 			t.Errorf("not re-issued in format 2: %+v", renewed)
 		}
 		if resp := h.withCookie(insecureCookieName, s.Value); resp.StatusCode != http.StatusUnauthorized {

@@ -38,8 +38,8 @@ func (h *Handler) serveWhoami(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Strings only: Marshal cannot fail.
 	body, _ := json.Marshal(whoamiAnswer{
-		UserID:    s.userID,
-		Username:  s.username,
+		UserID:    s.UserID,
+		Username:  s.Username,
 		ExpiresAt: time.Unix(h.endOf(&s), 0).UTC().Format(time.RFC3339),
 	})
 	writeJSON(w, http.StatusOK, append(body, '\n'))

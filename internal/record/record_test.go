@@ -1,58 +1,59 @@
-package instagramauth
+package record
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"testing"
 )
 
 func TestSessionEncoding(t *testing.T) {
-	for _, s := range []session{
+	for _, s := range []Session{
 		{},
-		{userID: "17841405793187218", username: "alice", token: "IGQVJ-token_value", expires: 1767225600},
-		{userID: "123456789012345678901234567890", expires: -1},
-		{userID: "9007199254740993", username: "", token: "", expires: 0},
-		{userID: "1", username: "a.b_c", token: strings.Repeat("t", 300), expires: 1<<63 - 1},
-		{userID: "\x00\xff", username: "\n;=", token: "ü", expires: -1 << 63},
-		{id: sessionID{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xfe}, userID: "17841405793187218", username: "shop",
-			token: "IGAA", host: "app.example.com:8443", created: 1767225600, issued: 1767229200,
-			expires: 1767225600 + 90*86400, tokenExpires: 1767225600 + 60*86400, longLived: true},
+		{UserID: "17841405793187218", Username: "alice", Token: "IGQVJ-token_value", Expires: 1767225600},
+		{UserID: "123456789012345678901234567890", Expires: -1},
+		{UserID: "9007199254740993", Username: "", Token: "", Expires: 0},
+		{UserID: "1", Username: "a.b_c", Token: strings.Repeat("t", 300), Expires: 1<<63 - 1},
+		{UserID: "\x00\xff", Username: "\n;=", Token: "ü", Expires: -1 << 63},
+		{ID: ID{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xfe}, UserID: "17841405793187218", Username: "shop",
+			Token: "IGAA", Host: "app.example.com:8443", Created: 1767225600, Issued: 1767229200,
+			Expires: 1767225600 + 90*86400, TokenExpires: 1767225600 + 60*86400, LongLived: true},
 	} {
-		b := encodeSession(&s)
-		got, ok := decodeSession(b)
+		b := EncodeSession(&s)
+		got, ok := DecodeSession(b)
 		if !ok || got != s {
 			t.Fatalf("decodeSession(encodeSession(%+v)) = %+v, %v", s, got, ok)
 		}
-		if !bytes.Equal(encodeSession(&got), b) {
+		if !bytes.Equal(EncodeSession(&got), b) {
 			t.Fatalf("re-encoding %+v changed the bytes", s)
 		}
 	}
 }
 
 func TestPendingEncoding(t *testing.T) {
-	for _, p := range []pendingLogin{
+	for _, p := range []Pending{
 		{},
-		{state: randomState(), redirectURI: "https://site.example/oauth2/instagram/callback", returnTo: "/admin?x=1", created: 1767225600},
-		{state: "s", redirectURI: "", returnTo: "", created: -5},
-		{state: "", redirectURI: strings.Repeat("u", 200), returnTo: "/" + strings.Repeat("r", 1000), created: 1<<63 - 1},
+		{State: "c3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3RhdGUtc3Q", RedirectURI: "https://site.example/oauth2/instagram/callback", ReturnTo: "/admin?x=1", Created: 1767225600},
+		{State: "s", RedirectURI: "", ReturnTo: "", Created: -5},
+		{State: "", RedirectURI: strings.Repeat("u", 200), ReturnTo: "/" + strings.Repeat("r", 1000), Created: 1<<63 - 1},
 	} {
-		b := encodePending(p)
-		got, ok := decodePending(b)
+		b := EncodePending(p)
+		got, ok := DecodePending(b)
 		if !ok || got != p {
 			t.Fatalf("decodePending(encodePending(%+v)) = %+v, %v", p, got, ok)
 		}
-		if !bytes.Equal(encodePending(got), b) {
+		if !bytes.Equal(EncodePending(got), b) {
 			t.Fatalf("re-encoding %+v changed the bytes", p)
 		}
 	}
 }
 
 func TestDecodeRejectsMalformed(t *testing.T) {
-	good := encodeSession(&session{id: sessionID{1, 2, 3}, userID: "17841405793187218", username: "alice", token: "T", expires: 42})
-	goodP := encodePending(pendingLogin{state: "st", redirectURI: "https://x/cb", returnTo: "/", created: 42})
+	good := EncodeSession(&Session{ID: ID{1, 2, 3}, UserID: "17841405793187218", Username: "alice", Token: "T", Expires: 42})
+	goodP := EncodePending(Pending{State: "st", RedirectURI: "https://x/cb", ReturnTo: "/", Created: 42})
 	malformed := func(b []byte, fixed int, version byte, fields int) [][]byte {
 		var bad [][]byte
 		for i := 0; i < len(b); i++ {
@@ -83,12 +84,12 @@ func TestDecodeRejectsMalformed(t *testing.T) {
 	shortID := append(bytes.Clone(good[:sessionFixed]), appendFields(nil, "short-id", "1", "", "", "")...)
 	badSessions = append(badSessions, flags, shortID)
 	for _, b := range badSessions {
-		if s, ok := decodeSession(b); ok && !s.legacy {
+		if s, ok := DecodeSession(b); ok && !s.Legacy {
 			t.Fatalf("decodeSession(%x) = %+v, want failure", b, s)
 		}
 	}
 	for _, b := range malformed(goodP, 9, formatV2, 3) {
-		if p, ok := decodePending(b); ok {
+		if p, ok := DecodePending(b); ok {
 			t.Fatalf("decodePending(%x) = %+v, want failure", b, p)
 		}
 	}
@@ -97,9 +98,9 @@ func TestDecodeRejectsMalformed(t *testing.T) {
 // A record of the earlier format (sessions before format 2) still decodes,
 // marked legacy, with what it held.
 func TestDecodeSessionFormat1(t *testing.T) {
-	v1 := recordV1{time: 1796248006, fields: [3]string{"17841400000000001", "alice", "IGAA-token"}}.encode()
-	s, ok := decodeSession(v1)
-	if !ok || !s.legacy || s.userID != "17841400000000001" || s.username != "alice" || s.token != "IGAA-token" || s.expires != 1796248006 {
+	v1 := V1{Time: 1796248006, Fields: [3]string{"17841400000000001", "alice", "IGAA-token"}}.Encode()
+	s, ok := DecodeSession(v1)
+	if !ok || !s.Legacy || s.UserID != "17841400000000001" || s.Username != "alice" || s.Token != "IGAA-token" || s.Expires != 1796248006 {
 		t.Fatalf("format 1 record decoded to %+v, %v", s, ok)
 	}
 }
@@ -107,18 +108,21 @@ func TestDecodeSessionFormat1(t *testing.T) {
 // A session sealed and opened as a whole, the way cookies carry it: ids
 // beyond 2^53 keep every digit.
 func TestSessionThroughSeal(t *testing.T) {
-	ring := unitRing(t, unitKeyA)
-	aad := unitAAD(seal.SessionPurpose, insecureCookieName)
-	s := session{userID: "17841405793187219", username: "alice", token: "IGAA.secret-token", expires: 1767225600}
-	value := ring.Seal(aad, encodeSession(&s))
-	if strings.Contains(value, s.token) || strings.Contains(value, s.userID) || strings.Contains(value, s.username) {
+	ring, err := seal.NewRing([]string{base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xA1}, seal.KeySize))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aad := seal.Bind(seal.SessionPurpose, "_instagram_auth", "app-id")
+	s := Session{UserID: "17841405793187219", Username: "alice", Token: "IGAA.secret-token", Expires: 1767225600}
+	value := ring.Seal(aad, EncodeSession(&s))
+	if strings.Contains(value, s.Token) || strings.Contains(value, s.UserID) || strings.Contains(value, s.Username) {
 		t.Fatal("sealed value shows its contents")
 	}
 	plain, _, ok := ring.Open(aad, value)
 	if !ok {
 		t.Fatal("open failed")
 	}
-	got, ok := decodeSession(plain)
+	got, ok := DecodeSession(plain)
 	if !ok || got != s {
 		t.Fatalf("got %+v, %v; want %+v", got, ok, s)
 	}
