@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"fmt"
 	"strings"
 )
@@ -18,7 +20,7 @@ func allowSets(users []string) (ids, usernames map[string]struct{}) {
 	}
 	ids, usernames = map[string]struct{}{}, map[string]struct{}{}
 	for _, u := range users {
-		if isDigits(u) {
+		if instagram.IsUserID(u) {
 			ids[u] = struct{}{}
 		} else {
 			usernames[strings.ToLower(strings.TrimPrefix(u, "@"))] = struct{}{}
@@ -45,11 +47,11 @@ func (h *Handler) allows(userID, username string) bool {
 // checkAllowedUser accepts an id (digits) or a username (letters, digits,
 // dots and underscores, up to 30, with an optional leading @).
 func checkAllowedUser(u string) error {
-	if hasPlaceholder(u) || isDigits(u) {
+	if hasPlaceholder(u) || instagram.IsUserID(u) {
 		return nil
 	}
 	name := strings.TrimPrefix(u, "@")
-	if name == "" || !isUsernameShaped(name) {
+	if name == "" || !instagram.IsUsernameShaped(name) {
 		return fmt.Errorf("%q is neither an Instagram user id (digits) nor a username", u)
 	}
 	return nil
@@ -58,7 +60,7 @@ func checkAllowedUser(u string) error {
 // allowsUsernames reports whether allow_users names any username.
 func allowsUsernames(users []string) bool {
 	for _, u := range users {
-		if !isDigits(u) && !hasPlaceholder(u) {
+		if !instagram.IsUserID(u) && !hasPlaceholder(u) {
 			return true
 		}
 	}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -78,12 +80,12 @@ var noopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) er
 func benchSession(b *testing.B, h *Handler) string {
 	b.Helper()
 	r := benchRequest(b, "/")
-	s := h.newSession(identity{
-		userID:    "17841405793187218",
-		username:  "alice.shop",
-		token:     "IGAATQVJ5dGxwZAHZAtOE1aOGJmNTl3bUVWZAkQ5ZA0NMNE5uZAUxIaVJPRlNkcHFWSHRIZAVhuNHZAfcWp6T1pXR0E3bDZAPd3BCbkFhbHdCZA2xzV3JjZAWVnNHhTeGZAaY1R4",
-		expires:   now().Add(60 * 24 * time.Hour),
-		longLived: true,
+	s := h.newSession(instagram.Identity{
+		UserID:    "17841405793187218",
+		Username:  "alice.shop",
+		Token:     "IGAATQVJ5dGxwZAHZAtOE1aOGJmNTl3bUVWZAkQ5ZA0NMNE5uZAUxIaVJPRlNkcHFWSHRIZAVhuNHZAfcWp6T1pXR0E3bDZAPd3BCbkFhbHdCZA2xzV3JjZAWVnNHhTeGZAaY1R4",
+		Expires:   now().Add(60 * 24 * time.Hour),
+		LongLived: true,
 	}, r)
 	return h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))
 }

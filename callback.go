@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"context"
 	"errors"
 	"net/http"
@@ -31,9 +33,9 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		h.forgetPending(w, r, state)
 		countLogin(loginDenied)
 		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
-			zap.String("oauth_error", clip(reason, 64)), zap.String("error_reason", clip(q.Get("error_reason"), 64)))
+			zap.String("oauth_error", instagram.Clip(reason, 64)), zap.String("error_reason", instagram.Clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
-		denied.Detail = clip(q.Get("error_description"), 300)
+		denied.Detail = instagram.Clip(q.Get("error_description"), 300)
 		return h.refuse(w, r, http.StatusForbidden, errDenied, denied)
 	}
 
@@ -59,25 +61,25 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
 	}
-	id, err := h.instagram.exchangeCode(r.Context(), code, p.RedirectURI)
+	id, err := h.instagram.ExchangeCode(r.Context(), code, p.RedirectURI)
 	if err != nil {
 		countLogin(loginProviderError)
 		return h.tokenFailed(w, r, err, p.RedirectURI)
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 
-	if !h.allows(id.userID, id.username) {
+	if !h.allows(id.UserID, id.Username) {
 		countLogin(loginNotAllowed)
-		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.userID), zap.String("username", id.username))
+		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.UserID), zap.String("username", id.Username))
 		return h.refuse(w, r, http.StatusForbidden, errNotAllowed, pageNotAllowed)
 	}
 	s := h.newSession(id, r)
 	h.issueSession(w, &s)
-	setUserPlaceholders(r, id.userID, id.username) // the login's own access log line
+	setUserPlaceholders(r, id.UserID, id.Username) // the login's own access log line
 	countLogin(loginSuccess)
-	h.emitLogin(id.userID, id.username)
+	h.emitLogin(id.UserID, id.Username)
 	h.clearReauthMark(w, r)
-	h.logger.Info("login", zap.String("user_id", id.userID), zap.String("username", id.username))
+	h.logger.Info("login", zap.String("user_id", id.UserID), zap.String("username", id.Username))
 	return redirect(w, safeReturnPath(p.ReturnTo))
 }
 
@@ -105,29 +107,29 @@ func trimCodeFragment(code string) string {
 // fetchLongLivedAndUsername adds what the first token alone can fetch: the
 // 60-day token and the username, side by side. Either may fail: the login
 // goes on with what is known, and a warning says what was missed.
-func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *identity) {
+func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *instagram.Identity) {
 	var wg sync.WaitGroup
-	shortToken := id.token
+	shortToken := id.Token
 	if h.LongLivedURL != optionOff {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			token, expires, err := h.instagram.exchangeLongLived(ctx, shortToken)
+			token, expires, err := h.instagram.ExchangeLongLived(ctx, shortToken)
 			if err != nil {
-				h.logger.Warn("keeping the 1-hour token", zap.String("user_id", id.userID), zap.Error(err))
+				h.logger.Warn("keeping the 1-hour token", zap.String("user_id", id.UserID), zap.Error(err))
 				return
 			}
-			id.token, id.expires, id.longLived = token, expires, true
+			id.Token, id.Expires, id.LongLived = token, expires, true
 		}()
 	}
 	var username string
-	if h.UserinfoURL != optionOff && id.username == "" {
+	if h.UserinfoURL != optionOff && id.Username == "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			name, err := h.instagram.fetchUsername(ctx, shortToken)
+			name, err := h.instagram.Username(ctx, shortToken)
 			if err != nil {
-				h.logger.Warn("login without a username", zap.String("user_id", id.userID), zap.Error(err))
+				h.logger.Warn("login without a username", zap.String("user_id", id.UserID), zap.Error(err))
 				return
 			}
 			username = name
@@ -135,7 +137,7 @@ func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *identity) {
 	}
 	wg.Wait()
 	if username != "" {
-		id.username = username
+		id.Username = username
 	}
 }
 

@@ -45,7 +45,7 @@ func TestNoGoroutineLeftBehind(t *testing.T) {
 		stacks := string(buf[:runtime.Stack(buf, true)])
 		var ours []string
 		for _, g := range strings.Split(stacks, "\n\n") {
-			if strings.Contains(g, "caddy-instagram-auth.(*instagramClient)") ||
+			if strings.Contains(g, "internal/instagram.(*Client)") ||
 				strings.Contains(g, "caddy-instagram-auth.(*Handler).complete") {
 				ours = append(ours, g)
 			}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"errors"
 	"fmt"
 	"time"
@@ -56,16 +58,6 @@ const (
 	revokedLogoutAll                            // logout_path?all=1
 	revokedDeauthorize                          // Meta's deauthorize callback
 	revokedDataDeletion                         // Meta's data deletion callback
-)
-
-// providerEndpoint is the Instagram endpoint a call went to.
-type providerEndpoint uint8
-
-const (
-	endpointToken    providerEndpoint = iota // token_url
-	endpointExchange                         // long_lived_token
-	endpointUserinfo                         // userinfo_url
-	endpointRefresh                          // token_refresh
 )
 
 // pluginMetrics holds the collectors and every series resolved from them.
@@ -154,14 +146,12 @@ func countRefresh(err error) {
 	metrics.refreshes[0].Inc()
 }
 
-// observeProvider counts a call to Instagram that started at start and
-// ended with *err, and records how long it took. Deferred at the top of the
-// call, with the call's named error result:
-//
-//	defer observeProvider(endpointToken, time.Now(), &err)
-func observeProvider(e providerEndpoint, start time.Time, err *error) {
-	metrics.providerSeconds[e].Observe(time.Since(start).Seconds())
-	if *err != nil {
+// observeProvider counts a call to Instagram and records how long it took:
+// the observer the Instagram client is given. Its endpoints index
+// providerEndpoints.
+func observeProvider(e instagram.Endpoint, took time.Duration, err error) {
+	metrics.providerSeconds[e].Observe(took.Seconds())
+	if err != nil {
 		metrics.providerError[e].Inc()
 		return
 	}

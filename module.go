@@ -6,6 +6,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"fmt"
@@ -129,7 +131,7 @@ type Handler struct {
 	protect   caddyhttp.MatcherSets
 	keys      seal.Ring
 	headers   identityHeaders
-	instagram *instagramClient
+	instagram *instagram.Client
 	shared    *sharedState
 	sharedKey string
 	events    eventEmitter
@@ -184,7 +186,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
-	h.instagram = newInstagramClient(h, time.Duration(h.Timeout))
+	h.instagram = instagram.New(instagram.Config{
+		ClientID: h.ClientID, ClientSecret: h.ClientSecret,
+		TokenURL: h.TokenURL, UserinfoURL: h.UserinfoURL, LongLivedURL: h.LongLivedURL, RefreshURL: h.TokenRefreshURL,
+		Timeout: time.Duration(h.Timeout), Now: now, Observe: observeProvider,
+	})
 	h.events = newEventEmitter(ctx)
 	h.sharedKey, h.shared, err = loadSharedState(ctx, h)
 	if err != nil {

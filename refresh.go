@@ -59,7 +59,7 @@ func (h *Handler) refresh(r *http.Request, s *record.Session, t int64) bool {
 func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token string) {
 	// Not the request's context: the call serves every request of the
 	// session. The client's timeout ends it.
-	newToken, expires, err := h.instagram.refreshToken(context.Background(), token)
+	newToken, expires, err := h.instagram.Refresh(context.Background(), token)
 	out := refreshOutcome{retryAt: now().Unix() + refreshRetryAfter}
 	countRefresh(err)
 	if err != nil {

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -61,7 +63,7 @@ func recordKey(prefix string, rec revocation, t int64) string {
 }
 
 func userKeyPart(userID string) string {
-	if isDigits(userID) {
+	if instagram.IsUserID(userID) {
 		return userID
 	}
 	return "x" + hex.EncodeToString([]byte(userID))
@@ -100,7 +102,7 @@ func parseRecordKey(key string) (revocation, bool) {
 // parseUnix reads a positive time as recordKey writes it: digits, no
 // sign, no leading zero.
 func parseUnix(s string) (int64, bool) {
-	if !isDigits(s) || s[0] == '0' {
+	if !instagram.IsUserID(s) || s[0] == '0' {
 		return 0, false
 	}
 	t, err := strconv.ParseInt(s, 10, 64)
@@ -108,7 +110,7 @@ func parseUnix(s string) (int64, bool) {
 }
 
 func parseUserKeyPart(s string) (string, bool) {
-	if isDigits(s) {
+	if instagram.IsUserID(s) {
 		return s, len(s) <= maxUserIDLen
 	}
 	raw, ok := strings.CutPrefix(s, "x")

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
@@ -153,19 +155,19 @@ func (h *Handler) sessionIsForHost(s *record.Session, host string) bool {
 }
 
 // newSession starts a session for a user who just logged in.
-func (h *Handler) newSession(id identity, r *http.Request) record.Session {
+func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Session {
 	t := now().Unix()
 	s := record.Session{
-		UserID:    id.userID,
-		Username:  id.username,
-		Token:     id.token,
+		UserID:    id.UserID,
+		Username:  id.Username,
+		Token:     id.Token,
 		Created:   t,
 		Issued:    t,
 		Expires:   t + h.cfg.sessionLifetime,
-		LongLived: id.longLived,
+		LongLived: id.LongLived,
 	}
-	if !id.expires.IsZero() {
-		s.TokenExpires = id.expires.Unix()
+	if !id.Expires.IsZero() {
+		s.TokenExpires = id.Expires.Unix()
 	}
 	if h.cfg.hostBound {
 		s.Host = r.Host

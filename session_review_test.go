@@ -3,6 +3,8 @@ package instagramauth
 // Found in review, each shown failing before its fix.
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"net/http"
@@ -74,7 +76,7 @@ func TestLogoutEverywhereCoversOldFormSessions(t *testing.T) {
 func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	unitFixClock(t, unitEpoch)
 	h := unitHandler(t)
-	id := identity{userID: "17841400000000001", username: "alice", token: "T", expires: unitEpoch.Add(24 * time.Hour)}
+	id := instagram.Identity{UserID: "17841400000000001", Username: "alice", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}
 	r0 := getWithCookie("http://site.example/", "")
 	stale, fresh := h.newSession(id, r0), h.newSession(id, r0)
 	h.shared.revokeSession(stale.ID, stale.Expires)
@@ -85,13 +87,13 @@ func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	}
 	// A dead planted cookie of another user does not lock the user out
 	// either; a live one still means no session.
-	other := h.newSession(identity{userID: "222", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	other := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	h.shared.revokeSession(other.ID, other.Expires)
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, other)+"; "+name+"="+sealForTest(h, fresh))
 	if _, ok := h.currentSession(r); !ok {
 		t.Error("a revoked cookie of another user locked the user out")
 	}
-	live := h.newSession(identity{userID: "333", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	live := h.newSession(instagram.Identity{UserID: "333", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, live)+"; "+name+"="+sealForTest(h, fresh))
 	if _, ok := h.currentSession(r); ok {
 		t.Error("live sessions of two users made a session")
@@ -106,8 +108,8 @@ func TestLogoutWithAPlantedCookieEndsThemAll(t *testing.T) {
 	h := unitHandler(t)
 	h.logger = zap.NewNop()
 	r0 := getWithCookie("http://site.example/", "")
-	victim := h.newSession(identity{userID: "111", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
-	planted := h.newSession(identity{userID: "222", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	victim := h.newSession(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	planted := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	name := h.cfg.cookieNames.session
 	victimCookie := name + "=" + sealForTest(h, victim)
 	w := httptest.NewRecorder()
@@ -119,7 +121,7 @@ func TestLogoutWithAPlantedCookieEndsThemAll(t *testing.T) {
 		t.Error("after ?all=1 the victim's session still works elsewhere")
 	}
 	unitFixClock(t, unitEpoch.Add(time.Minute))
-	other := h.newSession(identity{userID: "111", token: "T", expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	other := h.newSession(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	if _, ok := h.currentSession(getWithCookie("http://site.example/", name+"="+sealForTest(h, other))); !ok {
 		t.Error("a login after the logout everywhere is refused")
 	}

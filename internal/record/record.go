@@ -20,7 +20,7 @@ const IDLen = 16
 
 type ID [IDLen]byte
 
-// Session is what a Session cookie holds.
+// Session is what a session cookie holds.
 type Session struct {
 	ID           ID
 	UserID       string

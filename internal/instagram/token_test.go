@@ -1,4 +1,4 @@
-package instagramauth
+package instagram
 
 import (
 	"strings"
@@ -7,7 +7,6 @@ import (
 )
 
 func TestParseTokenResponseShapes(t *testing.T) {
-	unitFixClock(t, unitEpoch)
 	for _, tc := range []struct {
 		name, body          string
 		id, username, token string
@@ -130,31 +129,30 @@ func TestParseTokenResponseShapes(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := parseTokenResponse([]byte(tc.body))
+			id, err := parseTokenResponse([]byte(tc.body), unitEpoch)
 			if err != nil {
 				t.Fatalf("parseTokenResponse: %v", err)
 			}
-			if id.userID != tc.id || id.username != tc.username || id.token != tc.token {
-				t.Errorf("got id %q username %q token %q; want %q %q %q", id.userID, id.username, id.token, tc.id, tc.username, tc.token)
+			if id.UserID != tc.id || id.Username != tc.username || id.Token != tc.token {
+				t.Errorf("got id %q username %q token %q; want %q %q %q", id.UserID, id.Username, id.Token, tc.id, tc.username, tc.token)
 			}
-			if want := unitEpoch.Add(tc.expiresIn); !id.expires.Equal(want) {
-				t.Errorf("expires %v, want %v", id.expires, want)
+			if want := unitEpoch.Add(tc.expiresIn); !id.Expires.Equal(want) {
+				t.Errorf("expires %v, want %v", id.Expires, want)
 			}
 		})
 	}
 }
 
 func TestParseTokenResponseHugeExpiresIn(t *testing.T) {
-	unitFixClock(t, unitEpoch)
 	// Seconds that overflow a time.Duration must not make a token that
 	// expired before it was issued.
 	for _, secs := range []string{"9223372037", "10000000000", "9223372036854775807"} {
-		id, err := parseTokenResponse([]byte(`{"access_token":"T","user_id":1,"expires_in":` + secs + `}`))
+		id, err := parseTokenResponse([]byte(`{"access_token":"T","user_id":1,"expires_in":`+secs+`}`), unitEpoch)
 		if err != nil {
 			t.Fatalf("expires_in %s: %v", secs, err)
 		}
-		if !id.expires.After(unitEpoch) {
-			t.Errorf("expires_in %s: token expires at %v, not after now (%v)", secs, id.expires, unitEpoch)
+		if !id.Expires.After(unitEpoch) {
+			t.Errorf("expires_in %s: token expires at %v, not after now (%v)", secs, id.Expires, unitEpoch)
 		}
 	}
 }
@@ -175,13 +173,13 @@ func TestParseTokenResponseKeepsEveryDigit(t *testing.T) {
 			`{"data":[{"access_token":"T","user_id":` + digits + `}]}`,
 		}
 		for _, body := range bodies {
-			id, err := parseTokenResponse([]byte(body))
+			id, err := parseTokenResponse([]byte(body), unitEpoch)
 			if err != nil {
 				t.Errorf("%s: %v", body, err)
 				continue
 			}
-			if id.userID != digits {
-				t.Errorf("%s: user id %q, want %q", body, id.userID, digits)
+			if id.UserID != digits {
+				t.Errorf("%s: user id %q, want %q", body, id.UserID, digits)
 			}
 		}
 	}
@@ -236,7 +234,7 @@ func TestParseTokenResponseRejects(t *testing.T) {
 		"error answer":           `{"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}`,
 		"graph error":            `{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}}`,
 	} {
-		if id, err := parseTokenResponse([]byte(body)); err == nil {
+		if id, err := parseTokenResponse([]byte(body), unitEpoch); err == nil {
 			t.Errorf("%s: accepted as %+v", name, id)
 		} else if strings.Contains(err.Error(), "IGQV") {
 			t.Errorf("%s: error %q quotes the token", name, err)
@@ -249,24 +247,24 @@ func TestShapeChecks(t *testing.T) {
 		"": false, "0": true, "17841405793187218": true, strings.Repeat("9", 32): true,
 		strings.Repeat("9", 33): false, "1a": false, "-1": false, "1.0": false, " 1": false, "١": false,
 	} {
-		if got := isDigits(s); got != want {
-			t.Errorf("isDigits(%q) = %v", s, got)
+		if got := IsUserID(s); got != want {
+			t.Errorf("IsUserID(%q) = %v", s, got)
 		}
 	}
 	for s, want := range map[string]bool{
 		"": false, "T": true, "IGQVJ-_.~+/=": true, strings.Repeat("t", 2048): true,
 		strings.Repeat("t", 2049): false, "a b": false, "a\tb": false, "a\x7f": false, "é": false,
 	} {
-		if got := isAccessTokenShaped(s); got != want {
-			t.Errorf("isAccessTokenShaped(%q) = %v", s, got)
+		if got := IsTokenShaped(s); got != want {
+			t.Errorf("IsTokenShaped(%q) = %v", s, got)
 		}
 	}
 	for s, want := range map[string]bool{
 		"": true, "alice": true, "a.b_c": true, strings.Repeat("a", 30): true,
 		strings.Repeat("a", 31): false, "a-b": false, "a b": false, "élise": false, "a@b": false,
 	} {
-		if got := isUsernameShaped(s); got != want {
-			t.Errorf("isUsernameShaped(%q) = %v", s, got)
+		if got := IsUsernameShaped(s); got != want {
+			t.Errorf("IsUsernameShaped(%q) = %v", s, got)
 		}
 	}
 }

@@ -1,11 +1,10 @@
-package instagramauth
+package instagram
 
 import (
 	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzParseTokenResponse and its oracle: a generic JSON decoder reading
@@ -113,9 +112,6 @@ func fuzzExpectedID(body []byte) (string, bool) {
 }
 
 func FuzzParseTokenResponse(f *testing.F) {
-	saved := now
-	now = func() time.Time { return unitEpoch }
-	f.Cleanup(func() { now = saved })
 	for _, body := range []string{
 		`{"access_token":"T","user":{"id":"17841405793187218","username":"alice"}}`,
 		`{"access_token":"IGQVJ-abc","user_id":17841405793187219}`,
@@ -135,22 +131,22 @@ func FuzzParseTokenResponse(f *testing.F) {
 	f.Add([]byte(`{"access_token":"a b","user_id":1}`), "0")
 	f.Add([]byte(`{"access_token":"T","expires_in":9223372036854775807,"user_id":1}`), "123456789012345678901234567890123")
 	f.Fuzz(func(t *testing.T, body []byte, digits string) {
-		id, err := parseTokenResponse(body)
+		id, err := parseTokenResponse(body, unitEpoch)
 		if err == nil {
-			if !isDigits(id.userID) || len(id.userID) < 1 || len(id.userID) > 32 {
-				t.Fatalf("user id %q is not 1 to 32 digits", id.userID)
+			if !IsUserID(id.UserID) || len(id.UserID) < 1 || len(id.UserID) > 32 {
+				t.Fatalf("user id %q is not 1 to 32 digits", id.UserID)
 			}
-			if !isAccessTokenShaped(id.token) {
-				t.Fatalf("token %q is not header-safe", id.token)
+			if !IsTokenShaped(id.Token) {
+				t.Fatalf("token %q is not header-safe", id.Token)
 			}
-			if !isUsernameShaped(id.username) {
-				t.Fatalf("username %q is not Instagram-shaped", id.username)
+			if !IsUsernameShaped(id.Username) {
+				t.Fatalf("username %q is not Instagram-shaped", id.Username)
 			}
-			if !id.expires.After(unitEpoch) {
-				t.Fatalf("token expires at %v, not after now", id.expires)
+			if !id.Expires.After(unitEpoch) {
+				t.Fatalf("token expires at %v, not after now", id.Expires)
 			}
-			if want, ok := fuzzExpectedID(body); ok && id.userID != want {
-				t.Fatalf("user id %q, but the answer says %q", id.userID, want)
+			if want, ok := fuzzExpectedID(body); ok && id.UserID != want {
+				t.Fatalf("user id %q, but the answer says %q", id.UserID, want)
 			}
 		} else if strings.Contains(err.Error(), "IGQV") {
 			t.Fatalf("error quotes the token: %v", err)
@@ -180,9 +176,9 @@ func FuzzParseTokenResponse(f *testing.F) {
 			`{"data":[{"access_token":"T","user_id":"%s","permissions":["a"]}]}`,
 		} {
 			body := strings.Replace(shape, "%s", d, 1)
-			id, err := parseTokenResponse([]byte(body))
-			if err != nil || id.userID != d {
-				t.Fatalf("%s: got %q, %v; want %q", body, id.userID, err, d)
+			id, err := parseTokenResponse([]byte(body), unitEpoch)
+			if err != nil || id.UserID != d {
+				t.Fatalf("%s: got %q, %v; want %q", body, id.UserID, err, d)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package instagramauth
+package instagram
 
 import (
 	"context"
@@ -22,8 +22,8 @@ func TestResponseError(t *testing.T) {
 	if want := "instagram answered HTTP 400 OAuthException: Error validating access token: Session has expired"; err.Error() != want {
 		t.Errorf("graph error: %q, want %q", err, want)
 	}
-	if _, ok := err.(*providerError); !ok {
-		t.Errorf("responseError returned %T, want *providerError", err)
+	if _, ok := err.(*Error); !ok {
+		t.Errorf("responseError returned %T, want *Error", err)
 	}
 	for body, want := range map[string]string{
 		``:                                   "instagram answered HTTP 502",
@@ -82,7 +82,6 @@ func TestAppSecretProof(t *testing.T) {
 // the new token's end from expires_in; refusals and unusable answers are
 // errors that quote neither token.
 func TestRefreshTokenCall(t *testing.T) {
-	unitFixClock(t, unitEpoch)
 	const oldToken = "IGAA-old-token"
 	for _, c := range []struct {
 		name, answer string
@@ -106,8 +105,8 @@ func TestRefreshTokenCall(t *testing.T) {
 				io.WriteString(w, c.answer)
 			}))
 			defer srv.Close()
-			client := newInstagramClient(&Handler{TokenRefreshURL: srv.URL + "/refresh_access_token?v=1"}, time.Second)
-			token, expires, err := client.refreshToken(context.Background(), oldToken)
+			client := New(Config{RefreshURL: srv.URL + "/refresh_access_token?v=1", Timeout: time.Second, Now: func() time.Time { return unitEpoch }})
+			token, expires, err := client.Refresh(context.Background(), oldToken)
 			q := got.URL.Query()
 			if got.Method != http.MethodGet || got.URL.Path != "/refresh_access_token" || q.Get("grant_type") != "ig_refresh_token" ||
 				q.Get("access_token") != oldToken || q.Get("v") != "1" {
@@ -128,3 +127,5 @@ func TestRefreshTokenCall(t *testing.T) {
 		})
 	}
 }
+
+var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

@@ -1,4 +1,4 @@
-package instagramauth
+package instagram
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 // shapes it has answered with, and the checks every value passes before it
 // may go into a cookie or a header.
 
-// identity is what a login learns about the user.
-type identity struct {
-	userID   string // decimal digits, exactly as Instagram sent them
-	username string // may be empty
-	token    string
-	expires  time.Time
-	// longLived: token is a 60-day one, from the exchange
-	longLived bool
+// Identity is what a login learns about the user.
+type Identity struct {
+	UserID   string // decimal digits, exactly as Instagram sent them
+	Username string // may be empty
+	Token    string
+	Expires  time.Time
+	// LongLived: Token is a 60-day one, from the exchange
+	LongLived bool
 }
 
 // tokenResponse covers the three shapes the token endpoint has used: legacy
@@ -38,12 +38,12 @@ type tokenResponse struct {
 }
 
 // parseTokenResponse reads any of the token response shapes.
-func parseTokenResponse(body []byte) (identity, error) {
+func parseTokenResponse(body []byte, now time.Time) (Identity, error) {
 	var a tokenResponse
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&a); err != nil {
-		return identity{}, errors.New("token response is not the JSON expected")
+		return Identity{}, errors.New("token response is not the JSON expected")
 	}
 	if len(a.Data) > 0 {
 		a = a.Data[0]
@@ -56,25 +56,28 @@ func parseTokenResponse(body []byte) (identity, error) {
 		}
 		username = a.User.Username
 	}
-	if !isAccessTokenShaped(a.AccessToken) {
-		return identity{}, errors.New("token response has no usable access_token")
+	if !IsTokenShaped(a.AccessToken) {
+		return Identity{}, errors.New("token response has no usable access_token")
 	}
-	if !isUsernameShaped(username) {
+	if !IsUsernameShaped(username) {
 		username = ""
 	}
-	if !isDigits(string(id)) {
-		return identity{}, errors.New("token response has no numeric user id")
+	if !IsUserID(string(id)) {
+		return Identity{}, errors.New("token response has no numeric user id")
 	}
-	return identity{
-		userID:   string(id),
-		username: username,
-		token:    a.AccessToken,
-		expires:  now().Add(expiresIn(a.ExpiresIn, shortTokenExpiry)),
+	return Identity{
+		UserID:   string(id),
+		Username: username,
+		Token:    a.AccessToken,
+		Expires:  now.Add(expiresIn(a.ExpiresIn, shortTokenExpiry)),
 	}, nil
 }
 
-// isDigits accepts a decimal id: digits only, bounded in length.
-func isDigits(s string) bool {
+// maxIDDigits bounds an id: Instagram's have 17 digits.
+const maxIDDigits = 32
+
+// IsUserID accepts a decimal id: digits only, bounded in length.
+func IsUserID(s string) bool {
 	if s == "" || len(s) > maxIDDigits {
 		return false
 	}
@@ -86,9 +89,9 @@ func isDigits(s string) bool {
 	return true
 }
 
-// isAccessTokenShaped accepts a token that can travel in a header: 1 to 2048
+// IsTokenShaped accepts a token that can travel in a header: 1 to 2048
 // visible ASCII characters.
-func isAccessTokenShaped(s string) bool {
+func IsTokenShaped(s string) bool {
 	if s == "" || len(s) > 2048 {
 		return false
 	}
@@ -100,11 +103,19 @@ func isAccessTokenShaped(s string) bool {
 	return true
 }
 
-// isUsernameShaped accepts Instagram usernames: up to 30 letters, digits,
+// IsUsernameShaped accepts Instagram usernames: up to 30 letters, digits,
 // dots and underscores (and "" for unknown). Anything else is not put in
 // a header.
-func isUsernameShaped(s string) bool {
-	return len(s) <= 30 && isAlnumOr(s, "._")
+func IsUsernameShaped(s string) bool {
+	if len(s) > 30 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // maxExpiresIn caps expires_in: more seconds would overflow a

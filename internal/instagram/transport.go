@@ -1,4 +1,4 @@
-package instagramauth
+package instagram
 
 import (
 	"net/http"
@@ -21,11 +21,11 @@ import (
 // enough that keeping connections longer would save little.
 const idleConnTimeout = 4 * time.Second
 
-// instagramTransport is shared by every handler, as http.DefaultTransport
+// sharedTransport is shared by every client, as http.DefaultTransport
 // would be, so that connections outlive config reloads.
-var instagramTransport http.RoundTripper = newInstagramTransport()
+var sharedTransport http.RoundTripper = newTransport()
 
-func newInstagramTransport() *http.Transport {
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.IdleConnTimeout = idleConnTimeout
 	return t
