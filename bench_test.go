@@ -1,26 +1,24 @@
 package instagramauth
 
 import (
+	"encoding/binary"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/caddyserver/certmagic"
 )
 
 // The hot path is a request with a valid session: one cookie lookup, one
@@ -100,63 +98,15 @@ func BenchmarkServeHTTPAuthenticated(b *testing.B) {
 // everywhere". Storage is never read on this path, so none is set up.
 func BenchmarkServeHTTPAuthenticatedCluster(b *testing.B) {
 	h := newBenchHandler(b, func(h *Handler) { h.SessionIdle = caddy.Duration(time.Hour) })
-	fillRevocations(h.shared.revocations, 10_000, now().Unix())
-	h.shared.revocations.revokeUser("17841405793187218", now().Unix()-3600, now().Unix()+86400)
+	t := now().Unix()
+	recs := make([]revocation.Record, 10_000)
+	for i := range recs {
+		recs[i].Until = t + 86400
+		binary.BigEndian.PutUint64(recs[i].Session[:], uint64(i+1))
+	}
+	recs[0] = revocation.Record{User: "17841405793187218", NotBefore: t - 3600, Until: t + 86400}
+	h.shared.revocations.Merge(recs)
 	benchAuthenticated(b, h)
-}
-
-// fillRevocations adds n records: nine in ten sessions, one in ten users.
-func fillRevocations(rv *revocations, n int, t int64) {
-	recs := make([]revocation, 0, n)
-	for i := range n {
-		rec := revocation{until: t + 86400}
-		if i%10 == 0 {
-			rec.user, rec.notBefore = strconv.Itoa(17841400000000000+i), t
-		} else {
-			_, _ = rand.Read(rec.session[:])
-		}
-		recs = append(recs, rec)
-	}
-	rv.merge(recs)
-}
-
-// BenchmarkRevocationsMemory reports what 100,000 revocations in memory
-// cost: the heap in use, and the process's resident memory, each with the
-// set filled less empty (after a GC, with freed memory given back).
-func BenchmarkRevocationsMemory(b *testing.B) {
-	var keep *revocations
-	heap0, rss0 := settledMemory()
-	for b.Loop() {
-		keep = nil
-		heap0, rss0 = settledMemory()
-		keep = newRevocations()
-		fillRevocations(keep, 100_000, now().Unix())
-	}
-	heap1, rss1 := settledMemory()
-	runtime.KeepAlive(keep)
-	b.ReportMetric(float64(heap1-heap0)/(1<<20), "heap-MiB/100k")
-	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MiB/100k")
-}
-
-// settledMemory is the heap in use and VmRSS after a GC that returned
-// what it freed to the system.
-func settledMemory() (heap, rss int64) {
-	debug.FreeOSMemory()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse), procStatus("VmRSS:")
-}
-
-// procStatus reads a size of /proc/self/status, in bytes.
-func procStatus(field string) int64 {
-	status, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(status), "\n") {
-		if kb, ok := strings.CutPrefix(line, field); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 10, 64)
-			return n << 10
-		}
-	}
-	return 0
 }
 
 // benchAuthenticated measures requests with a valid session on h.
@@ -199,60 +149,5 @@ func benchAnswer(b *testing.B, r *http.Request, want int) {
 		if err := h.ServeHTTP(w, r, noopNext); err != nil || w.Code != want {
 			b.Fatalf("status %d, %v", w.Code, err)
 		}
-	}
-}
-
-// BenchmarkFullSyncMemory is the full listing an instance makes at start
-// and every few minutes, of 100,000 records in file_system storage: the
-// resident memory it leaves (the set) and its peak (VmHWM: the listing's
-// garbage too), each over the process before it.
-func BenchmarkFullSyncMemory(b *testing.B) {
-	dir := b.TempDir()
-	prefix := revocationPrefix("123", "c")
-	t := now().Unix()
-	for i := range 100_000 {
-		rec := revocation{until: t + 86400}
-		_, _ = rand.Read(rec.session[:])
-		key := recordKey(prefix, rec, t-int64(i%144)*bucketWidth) // a day of buckets
-		path := dir + "/" + key
-		if i < 144 {
-			if err := os.MkdirAll(path[:strings.LastIndexByte(path, '/')], 0o700); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(path, recordValue(rec), 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
-	_, rss0 := settledMemory()
-	hwm0 := procStatus("VmHWM:")
-	var s *revocationSync
-	for b.Loop() {
-		s = newRevocationSync(prefix, newRevocations(), &storageUser{storage: &certmagic.FileStorage{Path: dir}})
-		if err := s.sync(context.Background(), true); err != nil || s.rv.len() != 100_000 {
-			b.Fatalf("sync: %v, %d records", err, s.rv.len())
-		}
-	}
-	_, rss1 := settledMemory()
-	runtime.KeepAlive(s)
-	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MiB/100k")
-	b.ReportMetric(float64(procStatus("VmHWM:")-hwm0)/(1<<20), "peak-MiB/100k")
-}
-
-// BenchmarkIsRevoked is the one check a cluster adds to each request:
-// with an empty set (an atomic load) and with 10,000 records (two map
-// lookups under a read lock).
-func BenchmarkIsRevoked(b *testing.B) {
-	s := record.Session{ID: record.ID{1}, UserID: "17841405793187218", Created: now().Unix()}
-	for _, n := range []int{0, 10_000} {
-		rv := newRevocations()
-		fillRevocations(rv, n, now().Unix())
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			for b.Loop() {
-				if rv.isRevoked(&s) {
-					b.Fatal("revoked")
-				}
-			}
-		})
 	}
 }

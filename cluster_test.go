@@ -1,6 +1,11 @@
 package instagramauth
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -99,7 +104,7 @@ func TestClusterStorageOutage(t *testing.T) {
 	// revocation folder is replaced by a file instead (breakStorage), so
 	// every write into it fails with ENOTDIR, as a full or failed disk
 	// would make them fail.
-	repair := breakStorage(t, c.storage, revocationPrefix(testID, insecureCookieName))
+	repair := breakStorage(t, c.storage, revocation.Prefix(testID, insecureCookieName))
 	a.logout(victim, false)
 	if st := a.status(victim); st != http.StatusUnauthorized {
 		t.Errorf("storage down: the instance that logged out accepts the session: %d", st)
@@ -109,7 +114,7 @@ func TestClusterStorageOutage(t *testing.T) {
 			t.Errorf("storage down: %s refuses a live session: %d", n.name, st)
 		}
 	}
-	waitFor(t, 3*syncInterval, "two retries of the write", func() bool {
+	waitFor(t, 3*revocation.SyncInterval, "two retries of the write", func() bool {
 		return a.logLines("revocations: storage still failing") >= 2
 	})
 	if n := a.logLines("revocations: storage failed"); n != 1 {
@@ -120,7 +125,7 @@ func TestClusterStorageOutage(t *testing.T) {
 	}
 
 	repair()
-	waitFor(t, syncInterval+revocationBound, "the queued logout reaching b", func() bool {
+	waitFor(t, revocation.SyncInterval+revocationBound, "the queued logout reaching b", func() bool {
 		return b.status(victim) == http.StatusUnauthorized
 	})
 	waitFor(t, 5*time.Second, "the end of the outage in a's log", func() bool {
@@ -213,5 +218,27 @@ func parallel(t *testing.T, n int, f func(int) error) {
 	wg.Wait()
 	if first != nil {
 		t.Fatal(first)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// breakStorage makes writes under the app's folder fail, even for root
+// (whom permissions do not stop): the revoked folder becomes a file, so
+// creating a bucket folder in it fails with ENOTDIR. It returns the repair.
+func breakStorage(t *testing.T, dir, prefix string) (repair func()) {
+	t.Helper()
+	folder := filepath.Join(dir, filepath.FromSlash(prefix))
+	must(t, os.MkdirAll(folder, 0o700))
+	must(t, os.Rename(folder, folder+".away"))
+	must(t, os.WriteFile(folder, []byte("not a folder"), 0o600))
+	return func() {
+		must(t, os.Remove(folder))
+		must(t, os.Rename(folder+".away", folder))
 	}
 }

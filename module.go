@@ -6,6 +6,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
@@ -141,7 +143,7 @@ type Handler struct {
 	warned uint32
 
 	// This config's storage, as the revocation sync uses it.
-	storageUser *storageUser
+	storageUser *revocation.User
 }
 
 // CaddyModule returns the Caddy module information.

@@ -33,7 +33,7 @@ func (h *Handler) currentSession(r *http.Request) (record.Session, bool) {
 // acceptable tells a session that may be used now: live, not revoked, of
 // an allowed user.
 func (h *Handler) acceptable(s *record.Session, t int64) bool {
-	return h.isLive(s, t) && !h.shared.revocations.isRevoked(s) && h.allows(s.UserID, s.Username)
+	return h.isLive(s, t) && !h.shared.revocations.IsRevoked(s) && h.allows(s.UserID, s.Username)
 }
 
 // isLive applies session_lifetime, session_idle and the token's own end.

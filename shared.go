@@ -1,14 +1,14 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
-	"context"
 	"fmt"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/certmagic"
-	"go.uber.org/zap"
 )
 
 // sharedStates holds what must outlive a config reload: a reload
@@ -22,20 +22,20 @@ var sharedStates = caddy.NewUsagePool()
 // it. Handlers of other apps never see it: their sessions and revocations
 // are none of its business.
 type sharedState struct {
-	usedStates   *expiringSet    // states already spent at the callback
-	revocations  *revocations    // sessions and users logged out
-	refreshes    *refreshes      // token refreshes in flight and their outcomes
-	throttle     loginThrottle   // token requests per client and in flight (ratelimit.go)
-	callbackLogs callbackLogs    // the sampled lines of refused callbacks (sampledlog.go)
-	sync         *revocationSync // nil without storage (benchmarks, unit tests)
-	metaRefusals sampledLog      // refused Meta callbacks (sampledlog.go)
+	usedStates   *expiringSet     // states already spent at the callback
+	revocations  *revocation.Set  // sessions and users logged out
+	refreshes    *refreshes       // token refreshes in flight and their outcomes
+	throttle     loginThrottle    // token requests per client and in flight (ratelimit.go)
+	callbackLogs callbackLogs     // the sampled lines of refused callbacks (sampledlog.go)
+	sync         *revocation.Sync // nil without storage (benchmarks, unit tests)
+	metaRefusals sampledLog       // refused Meta callbacks (sampledlog.go)
 }
 
 // Destruct stops the sync once no config uses the state, writing what is
 // still queued if storage lets it.
 func (s *sharedState) Destruct() error {
 	if s.sync != nil {
-		s.sync.stopAndFlush()
+		s.sync.Stop()
 	}
 	return nil
 }
@@ -43,24 +43,24 @@ func (s *sharedState) Destruct() error {
 // revokeSession ends the session with that id everywhere: in memory at
 // once, in storage in the background. It reports whether that is news.
 func (s *sharedState) revokeSession(id record.ID, until int64) bool {
-	return s.revoke(revocation{session: id, until: until})
+	return s.revoke(revocation.Record{Session: id, Until: until})
 }
 
 // revokeUser ends, everywhere, every session of userID that started before
 // notBefore. A replay changes nothing and writes nothing.
 func (s *sharedState) revokeUser(userID string, notBefore, until int64) bool {
-	return s.revoke(revocation{user: userID, notBefore: notBefore, until: until})
+	return s.revoke(revocation.Record{User: userID, NotBefore: notBefore, Until: until})
 }
 
-func (s *sharedState) revoke(rec revocation) bool {
-	if rec.until < now().Unix() {
+func (s *sharedState) revoke(rec revocation.Record) bool {
+	if rec.Until < now().Unix() {
 		return false // every session it names has ended anyway
 	}
-	if s.revocations.merge([]revocation{rec}) == 0 {
+	if s.revocations.Merge([]revocation.Record{rec}) == 0 {
 		return false
 	}
 	if s.sync != nil {
-		s.sync.enqueue(rec)
+		s.sync.Enqueue(rec)
 	}
 	return true
 }
@@ -102,43 +102,33 @@ func storageOf(ctx caddy.Context) (storage certmagic.Storage) {
 // both back (releaseSharedState).
 func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error) {
 	key := sharedStateKey(ctx, h)
-	var user *storageUser
+	var user *revocation.User
 	if st := storageOf(ctx); st != nil {
-		user = &storageUser{storage: st, logger: h.logger}
+		user = &revocation.User{Storage: st, Logger: h.logger}
 	}
 	v, _, err := sharedStates.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return newSharedState(revocationPrefix(h.ClientID, h.CookieName), user), nil
+		return newSharedState(revocation.Prefix(h.ClientID, h.CookieName), user), nil
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	s := v.(*sharedState)
 	if s.sync != nil && user != nil {
-		s.sync.attach(user)
+		s.sync.Attach(user)
 		h.storageUser = user
 	}
 	return key, s, nil
 }
 
-// newSharedState makes an app's state. With storage, it reads the
-// revocations already there before the first request (bounded by a
-// timeout: a storage that is down must not keep Caddy from starting),
-// so a restarted instance refuses logged-out cookies at once.
-func newSharedState(prefix string, user *storageUser) *sharedState {
-	s := &sharedState{usedStates: newExpiringSet(), revocations: newRevocations(), refreshes: newRefreshes()}
+// newSharedState makes an app's state. With storage, its revocations are
+// read from storage before the first request and kept in step after.
+func newSharedState(prefix string, user *revocation.User) *sharedState {
+	s := &sharedState{usedStates: newExpiringSet(), revocations: revocation.NewSet(), refreshes: newRefreshes()}
 	if user == nil {
 		return s
 	}
-	s.sync = newRevocationSync(prefix, s.revocations, user)
-	ctx, cancel := context.WithTimeout(context.Background(), initialSyncTimeout)
-	defer cancel()
-	err := s.sync.sync(ctx, true)
-	s.sync.report(err)
-	if err == nil {
-		user.logger.Debug("revocations loaded from storage", zap.String("storage_prefix", prefix),
-			zap.Int("records", s.revocations.len()))
-	}
-	s.sync.start()
+	s.sync = revocation.NewSync(prefix, s.revocations, user, now)
+	s.sync.Start()
 	return s
 }
 
@@ -148,7 +138,7 @@ func (h *Handler) releaseSharedState() error {
 		return nil
 	}
 	if h.shared.sync != nil && h.storageUser != nil {
-		h.shared.sync.detach(h.storageUser)
+		h.shared.sync.Detach(h.storageUser)
 	}
 	_, err := sharedStates.Delete(h.sharedKey)
 	return err

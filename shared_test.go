@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -52,8 +54,8 @@ func TestTwoAppsDoNotShareRevocations(t *testing.T) {
 		apps = revocationApps(h.storage)
 		return len(apps) > 0
 	})
-	firstApp := strings.Split(revocationPrefix(testID, insecureCookieName), "/")[1]
-	secondApp := strings.Split(revocationPrefix("other-app", insecureCookieName), "/")[1]
+	firstApp := strings.Split(revocation.Prefix(testID, insecureCookieName), "/")[1]
+	secondApp := strings.Split(revocation.Prefix("other-app", insecureCookieName), "/")[1]
 	if !apps[firstApp] || apps[secondApp] || len(apps) != 1 {
 		t.Errorf("revocation records under app folders %v, want only the first app's %s (the second's is %s)", apps, firstApp, secondApp)
 	}

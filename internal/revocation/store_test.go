@@ -1,4 +1,4 @@
-package instagramauth
+package revocation
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
@@ -14,14 +14,14 @@ import (
 )
 
 func TestRevocationKeysRoundTrip(t *testing.T) {
-	prefix := revocationPrefix("app-id", "_instagram_auth")
-	for _, rec := range []revocation{
-		{session: record.ID{0xde, 0xad, 0xbe, 0xef}, until: 1796248006},
-		{user: "17841405793187218", notBefore: 1796161606, until: 1796248006},
-		{user: "user/../../etc", notBefore: 1, until: 2},
-		{user: strings.Repeat("9", 40), notBefore: 1, until: 2},
+	prefix := Prefix("app-id", "_instagram_auth")
+	for _, rec := range []Record{
+		{Session: record.ID{0xde, 0xad, 0xbe, 0xef}, Until: 1796248006},
+		{User: "17841405793187218", NotBefore: 1796161606, Until: 1796248006},
+		{User: "user/../../etc", NotBefore: 1, Until: 2},
+		{User: strings.Repeat("9", 40), NotBefore: 1, Until: 2},
 	} {
-		key := recordKey(prefix, rec, 1796161606)
+		key := RecordKey(prefix, rec, 1796161606)
 		if !strings.HasPrefix(key, prefix+"/1796161200/") || strings.Count(key, "/") != strings.Count(prefix, "/")+2 {
 			t.Errorf("key %q is not <prefix>/<bucket>/<name>", key)
 		}
@@ -30,8 +30,8 @@ func TestRevocationKeysRoundTrip(t *testing.T) {
 			t.Errorf("%+v: key %q parses to %+v %v", rec, key, got, ok)
 		}
 	}
-	if revocationPrefix("app-id", "a") == revocationPrefix("app-id", "b") ||
-		revocationPrefix("app-id", "a") == revocationPrefix("app-ie", "a") {
+	if Prefix("app-id", "a") == Prefix("app-id", "b") ||
+		Prefix("app-id", "a") == Prefix("app-ie", "a") {
 		t.Error("two apps share a storage folder")
 	}
 }
@@ -60,7 +60,7 @@ func FuzzParseRecordKey(f *testing.F) {
 		if !ok {
 			return
 		}
-		again, ok := parseRecordKey(recordKey("p", rec, 1))
+		again, ok := parseRecordKey(RecordKey("p", rec, 1))
 		if !ok || again != rec {
 			t.Fatalf("%q: %+v written again parses to %+v %v", name, rec, again, ok)
 		}
@@ -70,14 +70,14 @@ func FuzzParseRecordKey(f *testing.F) {
 func TestListingSkipsWhatIsNotARecord(t *testing.T) {
 	st := &certmagic.FileStorage{Path: t.TempDir()}
 	ctx := context.Background()
-	prefix := revocationPrefix("app-id", "c")
-	rec := revocation{session: record.ID{7}, until: 2000000000}
-	must(t, st.Store(ctx, recordKey(prefix, rec, 1796161606), recordValue(rec)))
+	prefix := Prefix("app-id", "c")
+	rec := Record{Session: record.ID{7}, Until: 2000000000}
+	must(t, st.Store(ctx, RecordKey(prefix, rec, 1796161606), RecordValue(rec)))
 	must(t, st.Store(ctx, bucketKey(prefix, 1796161200)+"/notes.txt", []byte("hello")))
 	must(t, st.Store(ctx, prefix+"/README", []byte("hello")))
 	for name, st := range map[string]certmagic.Storage{"file_system": st, "a storage that lists flat": flatStorage{st}} {
-		var got []revocation
-		err := eachBucket(ctx, st, prefix, func(_ string, recs []revocation, _ []string) error {
+		var got []Record
+		err := eachBucket(ctx, st, prefix, func(_ string, recs []Record, _ []string) error {
 			got = append(got, recs...)
 			return nil
 		})
@@ -114,15 +114,15 @@ func TestCleanDeletesEndedRecords(t *testing.T) {
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
 	t0 := now().Unix()
-	ended := revocation{session: record.ID{1}, until: t0 - cleanGrace - 10}
-	graced := revocation{session: record.ID{2}, until: t0 - 10}
-	live := revocation{user: "42", notBefore: t0, until: t0 + 3600}
+	ended := Record{Session: record.ID{1}, Until: t0 - cleanGrace - 10}
+	graced := Record{Session: record.ID{2}, Until: t0 - 10}
+	live := Record{User: "42", NotBefore: t0, Until: t0 + 3600}
 	old := t0 - 2*86400
 	for _, w := range []struct {
-		rec revocation
+		rec Record
 		at  int64
 	}{{ended, old}, {graced, t0}, {live, t0}} {
-		must(t, a.storage().Store(ctx, recordKey(a.prefix, w.rec, w.at), recordValue(w.rec)))
+		must(t, a.storage().Store(ctx, RecordKey(a.prefix, w.rec, w.at), RecordValue(w.rec)))
 	}
 	must(t, a.clean(ctx))
 	recs, _, err := listRecords(ctx, a.storage(), a.prefix)
@@ -134,8 +134,8 @@ func TestCleanDeletesEndedRecords(t *testing.T) {
 		t.Error("the old bucket folder is still there")
 	}
 	// Another instance right after: the marker says it was just done.
-	ended2 := revocation{session: record.ID{3}, until: t0 - cleanGrace - 10}
-	must(t, b.storage().Store(ctx, recordKey(b.prefix, ended2, t0), recordValue(ended2)))
+	ended2 := Record{Session: record.ID{3}, Until: t0 - cleanGrace - 10}
+	must(t, b.storage().Store(ctx, RecordKey(b.prefix, ended2, t0), RecordValue(ended2)))
 	must(t, b.clean(ctx))
 	if recs, _, _ := listRecords(ctx, b.storage(), b.prefix); len(recs) != 3 {
 		t.Errorf("a second clean-up within %v ran: %d records left, want 3", cleanEvery, len(recs))
@@ -153,8 +153,8 @@ func TestCleanSkipsWhileLocked(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	ended := revocation{session: record.ID{1}, until: now().Unix() - cleanGrace - 10}
-	must(t, a.storage().Store(ctx, recordKey(a.prefix, ended, now().Unix()), recordValue(ended)))
+	ended := Record{Session: record.ID{1}, Until: now().Unix() - cleanGrace - 10}
+	must(t, a.storage().Store(ctx, RecordKey(a.prefix, ended, now().Unix()), RecordValue(ended)))
 	other := &certmagic.FileStorage{Path: dir}
 	must(t, other.Lock(ctx, a.prefix))
 	defer other.Unlock(ctx, a.prefix)

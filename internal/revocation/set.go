@@ -1,4 +1,10 @@
-package instagramauth
+// Package revocation ends sessions before their time, on every instance
+// that shares Caddy's storage: a logout ends one session by its id, "log
+// out everywhere" and Meta's callbacks every session of a user that began
+// before a time. The Set in memory is what requests read (they never wait
+// for storage); the Sync writes new records to storage and reads the other
+// instances' in the background.
+package revocation
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
@@ -7,12 +13,12 @@ import (
 	"sync/atomic"
 )
 
-// revocations are the sessions and users logged out: a session by its id
+// Set are the sessions and users logged out: a session by its id
 // (logout), or every session of a user that started before a time (logout
 // everywhere, Meta's callbacks). Each record is kept until the sessions it
 // names would have ended anyway. Requests only read this memory; the
 // background sync (revocationsync.go) fills it from storage.
-type revocations struct {
+type Set struct {
 	mu       sync.RWMutex
 	sessions map[record.ID]int64 // id → when the record may be forgotten
 	users    map[string]userRevocation
@@ -24,22 +30,22 @@ type userRevocation struct {
 	until     int64 // when the record may be forgotten
 }
 
-// revocation is one record, as logout makes it and storage holds it:
+// Record is one record, as logout makes it and storage holds it:
 // a session (user == "") or a user's sessions created before notBefore.
-type revocation struct {
-	session   record.ID
-	user      string
-	notBefore int64
-	until     int64
+type Record struct {
+	Session   record.ID
+	User      string
+	NotBefore int64
+	Until     int64
 }
 
-func newRevocations() *revocations {
-	return &revocations{sessions: map[record.ID]int64{}, users: map[string]userRevocation{}}
+func NewSet() *Set {
+	return &Set{sessions: map[record.ID]int64{}, users: map[string]userRevocation{}}
 }
 
-// merge adds records under one lock (a sync brings thousands) and returns
+// Merge adds records under one lock (a sync brings thousands) and returns
 // how many of them ended sessions not ended before.
-func (rv *revocations) merge(recs []revocation) (news int) {
+func (rv *Set) Merge(recs []Record) (news int) {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
 	for _, rec := range recs {
@@ -51,21 +57,21 @@ func (rv *revocations) merge(recs []revocation) (news int) {
 	return news
 }
 
-func (rv *revocations) mergeLocked(rec revocation) bool {
-	if rec.user == "" {
-		old, ok := rv.sessions[rec.session]
-		rv.sessions[rec.session] = max(old, rec.until)
+func (rv *Set) mergeLocked(rec Record) bool {
+	if rec.User == "" {
+		old, ok := rv.sessions[rec.Session]
+		rv.sessions[rec.Session] = max(old, rec.Until)
 		return !ok
 	}
 	// One record per user: the latest notBefore covers every earlier one,
 	// and it is kept as long as any of them had to be.
-	old, ok := rv.users[rec.user]
-	rv.users[rec.user] = userRevocation{notBefore: max(old.notBefore, rec.notBefore), until: max(old.until, rec.until)}
-	return !ok || rec.notBefore > old.notBefore
+	old, ok := rv.users[rec.User]
+	rv.users[rec.User] = userRevocation{notBefore: max(old.notBefore, rec.NotBefore), until: max(old.until, rec.Until)}
+	return !ok || rec.NotBefore > old.notBefore
 }
 
-// isRevoked reports whether s was logged out.
-func (rv *revocations) isRevoked(s *record.Session) bool {
+// IsRevoked reports whether s was logged out.
+func (rv *Set) IsRevoked(s *record.Session) bool {
 	if rv.size.Load() == 0 {
 		return false
 	}
@@ -81,11 +87,11 @@ func (rv *revocations) isRevoked(s *record.Session) bool {
 	return gone
 }
 
-// len is the number of records held.
-func (rv *revocations) len() int { return int(rv.size.Load()) }
+// Len is the number of records held.
+func (rv *Set) Len() int { return int(rv.size.Load()) }
 
-// forgetExpired drops the records whose sessions have all ended.
-func (rv *revocations) forgetExpired(t int64) {
+// ForgetExpired drops the records whose sessions have all ended.
+func (rv *Set) ForgetExpired(t int64) {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
 	for id, until := range rv.sessions {

@@ -1,6 +1,8 @@
-package instagramauth
+package revocation
 
 import (
+	"sync/atomic"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -18,14 +20,14 @@ import (
 
 // newTestSync is one instance's sync over a real file_system storage in
 // dir, not started: the test drives its rounds.
-func newTestSync(t *testing.T, dir, app string) (*revocationSync, *observer.ObservedLogs) {
+func newTestSync(t *testing.T, dir, app string) (*Sync, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
-	user := &storageUser{storage: &certmagic.FileStorage{Path: dir}, logger: zap.New(core)}
-	return newRevocationSync(revocationPrefix(app, "c"), newRevocations(), user), logs
+	user := &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.New(core)}
+	return NewSync(Prefix(app, "c"), NewSet(), user, now), logs
 }
 
-func (s *revocationSync) storage() certmagic.Storage { return s.current().storage }
+func (s *Sync) storage() certmagic.Storage { return s.current().Storage }
 
 // A logout written by one instance reaches another through storage.
 func TestSyncBetweenInstances(t *testing.T) {
@@ -35,18 +37,18 @@ func TestSyncBetweenInstances(t *testing.T) {
 	other, _ := newTestSync(t, dir, "other-app")
 	ctx := context.Background()
 	s := record.Session{ID: record.ID{1, 2, 3}, UserID: "9", Created: now().Unix()}
-	a.enqueue(revocation{session: s.ID, until: now().Unix() + 3600})
-	a.enqueue(revocation{user: "10", notBefore: now().Unix(), until: now().Unix() + 3600})
+	a.Enqueue(Record{Session: s.ID, Until: now().Unix() + 3600})
+	a.Enqueue(Record{User: "10", NotBefore: now().Unix(), Until: now().Unix() + 3600})
 	must(t, a.flush(ctx))
 	if a.queued() != 0 {
 		t.Fatalf("%d records still queued after a flush", a.queued())
 	}
 	must(t, b.tick(ctx))
-	if !b.rv.isRevoked(&s) || !b.rv.isRevoked(&record.Session{UserID: "10", Created: now().Unix() - 1}) {
+	if !b.set.IsRevoked(&s) || !b.set.IsRevoked(&record.Session{UserID: "10", Created: now().Unix() - 1}) {
 		t.Error("the other instance did not learn the revocations")
 	}
 	must(t, other.tick(ctx))
-	if other.rv.len() != 0 {
+	if other.set.Len() != 0 {
 		t.Error("another app learned this app's revocations")
 	}
 }
@@ -58,14 +60,14 @@ func TestFullSyncFindsOldBuckets(t *testing.T) {
 	a, _ := newTestSync(t, dir, "app")
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	rec := revocation{session: record.ID{4}, until: now().Unix() + 7200}
-	must(t, a.storage().Store(ctx, recordKey(a.prefix, rec, now().Unix()-3600), recordValue(rec)))
+	rec := Record{Session: record.ID{4}, Until: now().Unix() + 7200}
+	must(t, a.storage().Store(ctx, RecordKey(a.prefix, rec, now().Unix()-3600), RecordValue(rec)))
 	must(t, b.sync(ctx, false))
-	if b.rv.len() != 0 {
+	if b.set.Len() != 0 {
 		t.Fatal("a round listed an old bucket: rounds would list everything")
 	}
 	must(t, b.sync(ctx, true))
-	if b.rv.len() != 1 {
+	if b.set.Len() != 1 {
 		t.Error("the full listing missed a record of an old bucket")
 	}
 }
@@ -75,15 +77,15 @@ func TestEndedRecordsAreDropped(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	a.enqueue(revocation{session: record.ID{5}, until: now().Unix() - 1})
+	a.Enqueue(Record{Session: record.ID{5}, Until: now().Unix() - 1})
 	must(t, a.flush(ctx))
 	if recs, _, _ := listRecords(ctx, a.storage(), a.prefix); len(recs) != 0 {
 		t.Errorf("an ended record was written: %+v", recs)
 	}
-	ended := revocation{session: record.ID{6}, until: now().Unix() - 1}
-	must(t, a.storage().Store(ctx, recordKey(a.prefix, ended, now().Unix()), recordValue(ended)))
+	ended := Record{Session: record.ID{6}, Until: now().Unix() - 1}
+	must(t, a.storage().Store(ctx, RecordKey(a.prefix, ended, now().Unix()), RecordValue(ended)))
 	must(t, a.sync(ctx, true))
-	if a.rv.len() != 0 {
+	if a.set.Len() != 0 {
 		t.Error("an ended record was loaded into memory")
 	}
 }
@@ -97,8 +99,8 @@ func TestStorageOutage(t *testing.T) {
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
 	repair := breakStorage(t, dir, a.prefix)
-	rec := revocation{session: record.ID{8}, until: now().Unix() + 3600}
-	a.enqueue(rec)
+	rec := Record{Session: record.ID{8}, Until: now().Unix() + 3600}
+	a.Enqueue(rec)
 	for range 3 {
 		a.report(a.tick(ctx))
 	}
@@ -109,7 +111,7 @@ func TestStorageOutage(t *testing.T) {
 		t.Errorf("%d errors logged over three failed rounds, want 1", n)
 	}
 	for _, e := range logs.All() {
-		if strings.Contains(e.Message, hexOf(rec.session)) {
+		if strings.Contains(e.Message, hexOf(rec.Session)) {
 			t.Error("the log names a session id")
 		}
 	}
@@ -123,7 +125,7 @@ func TestStorageOutage(t *testing.T) {
 		t.Errorf("the end of the outage logged %d times, want 1", n)
 	}
 	must(t, b.tick(ctx))
-	if !b.rv.isRevoked(&record.Session{ID: rec.session}) {
+	if !b.set.IsRevoked(&record.Session{ID: rec.Session}) {
 		t.Error("the logout made during the outage never reached the other instance")
 	}
 }
@@ -133,13 +135,13 @@ func TestStorageOutage(t *testing.T) {
 func TestSyncUsesTheNewestStorage(t *testing.T) {
 	first, second := t.TempDir(), t.TempDir()
 	s, _ := newTestSync(t, first, "app")
-	newer := &storageUser{storage: &certmagic.FileStorage{Path: second}, logger: zap.NewNop()}
-	s.attach(newer)
+	newer := &User{Storage: &certmagic.FileStorage{Path: second}, Logger: zap.NewNop()}
+	s.Attach(newer)
 	ctx := context.Background()
-	s.enqueue(revocation{session: record.ID{1}, until: now().Unix() + 60})
+	s.Enqueue(Record{Session: record.ID{1}, Until: now().Unix() + 60})
 	must(t, s.flush(ctx))
-	s.detach(newer)
-	s.enqueue(revocation{session: record.ID{2}, until: now().Unix() + 60})
+	s.Detach(newer)
+	s.Enqueue(Record{Session: record.ID{2}, Until: now().Unix() + 60})
 	must(t, s.flush(ctx))
 	for _, dir := range []string{first, second} {
 		recs, _, _ := listRecords(ctx, &certmagic.FileStorage{Path: dir}, s.prefix)
@@ -152,35 +154,47 @@ func TestSyncUsesTheNewestStorage(t *testing.T) {
 func TestQueueIsBounded(t *testing.T) {
 	s, _ := newTestSync(t, t.TempDir(), "app")
 	for i := range maxQueued + 10 {
-		s.enqueue(revocation{user: "1", notBefore: int64(i + 1), until: now().Unix() + 60})
+		s.Enqueue(Record{User: "1", NotBefore: int64(i + 1), Until: now().Unix() + 60})
 	}
 	if s.queued() != maxQueued {
 		t.Errorf("queued %d, want at most %d", s.queued(), maxQueued)
 	}
 }
 
-// A new app state reads storage before the first request, and its last
-// config's end writes what is still queued.
-func TestSharedStateStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
+// A sync reads storage before the first request, and its Stop writes what
+// is still queued.
+func TestStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	rec := revocation{user: "77", notBefore: now().Unix(), until: now().Unix() + 60}
-	must(t, a.storage().Store(ctx, recordKey(a.prefix, rec, now().Unix()-3600), recordValue(rec)))
-	user := &storageUser{storage: &certmagic.FileStorage{Path: dir}, logger: zap.NewNop()}
-	st := newSharedState(a.prefix, user)
-	if !st.revocations.isRevoked(&record.Session{UserID: "77", Created: now().Unix() - 1}) {
+	rec := Record{User: "77", NotBefore: now().Unix(), Until: now().Unix() + 60}
+	must(t, a.storage().Store(ctx, RecordKey(a.prefix, rec, now().Unix()-3600), RecordValue(rec)))
+	user := &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.NewNop()}
+	set := NewSet()
+	sync := NewSync(a.prefix, set, user, now)
+	sync.Start()
+	if !set.IsRevoked(&record.Session{UserID: "77", Created: now().Unix() - 1}) {
 		t.Error("a new state did not start from storage")
 	}
-	later := revocation{session: record.ID{9}, until: now().Unix() + 60}
-	st.sync.mu.Lock() // queue it without waking the goroutine
-	st.sync.queue = append(st.sync.queue, later)
-	st.sync.mu.Unlock()
-	must(t, st.Destruct())
+	later := Record{Session: record.ID{9}, Until: now().Unix() + 60}
+	sync.mu.Lock() // queue it without waking the goroutine
+	sync.queue = append(sync.queue, later)
+	sync.mu.Unlock()
+	sync.Stop()
 	recs, _, _ := listRecords(ctx, a.storage(), a.prefix)
 	if len(recs) != 2 {
 		t.Errorf("after Destruct storage holds %d records, want 2", len(recs))
 	}
+}
+
+// clockOffset moves the clock the tests' syncs are given.
+var clockOffset atomic.Int64
+
+func now() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
+
+func advanceClock(t *testing.T, d time.Duration) {
+	clockOffset.Add(int64(d))
+	t.Cleanup(func() { clockOffset.Store(0) })
 }
 
 func hexOf(id record.ID) string { return hex.EncodeToString(id[:]) }
@@ -198,24 +212,24 @@ func (s slowStorage) Store(ctx context.Context, key string, value []byte) error 
 // 20 ms each held stopAndFlush for 6.7 s).
 func TestStopDoesNotWaitForTheWholeQueue(t *testing.T) {
 	st := slowStorage{&certmagic.FileStorage{Path: t.TempDir()}}
-	s := newRevocationSync("instagram_auth/test/revoked", newRevocations(), &storageUser{storage: st, logger: zap.NewNop()})
+	s := NewSync("instagram_auth/test/revoked", NewSet(), &User{Storage: st, Logger: zap.NewNop()}, now)
 	s.start()
 	until := time.Now().Add(time.Hour).Unix()
 	for i := 0; i < 300; i++ {
 		var id record.ID
 		id[0], id[1] = byte(i), byte(i>>8)
-		s.enqueue(revocation{session: id, until: until})
+		s.Enqueue(Record{Session: id, Until: until})
 	}
 	time.Sleep(50 * time.Millisecond) // the goroutine is writing
 	start := time.Now()
-	s.stopAndFlush()
+	s.Stop()
 	if d := time.Since(start); d > 2*finalFlushTimeout {
 		t.Errorf("stopAndFlush took %v, want at most about %v", d, finalFlushTimeout)
 	}
 }
 
 // queued is the number of records waiting to be written.
-func (s *revocationSync) queued() int {
+func (s *Sync) queued() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.queue)

@@ -1,8 +1,6 @@
-package instagramauth
+package revocation
 
 import (
-	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
-
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -33,7 +31,7 @@ import (
 // Instagram's are), else "x" and its hex.
 
 const (
-	bucketWidth = 10 * 60 // seconds
+	BucketWidth = 10 * 60 // seconds
 	// clockSkew is how far the clocks of instances may differ, for which
 	// buckets a sync lists and when a record may be deleted.
 	clockSkew = 60
@@ -41,29 +39,29 @@ const (
 	maxUserIDLen = 96
 )
 
-// revocationPrefix is the storage folder of one app's records.
-func revocationPrefix(clientID, cookieName string) string {
+// Prefix is the storage folder of one app's records.
+func Prefix(clientID, cookieName string) string {
 	sum := sha256.Sum256([]byte(clientID + "\x00" + cookieName))
 	return "instagram_auth/" + hex.EncodeToString(sum[:8]) + "/revoked"
 }
 
-func bucketOf(t int64) int64 { return t - t%bucketWidth }
+func bucketOf(t int64) int64 { return t - t%BucketWidth }
 
 func bucketKey(prefix string, bucket int64) string {
 	return prefix + "/" + strconv.FormatInt(bucket, 10)
 }
 
-// recordKey is where rec is written at time t.
-func recordKey(prefix string, rec revocation, t int64) string {
-	name := "s-" + strconv.FormatInt(rec.until, 10) + "-" + hex.EncodeToString(rec.session[:])
-	if rec.user != "" {
-		name = "u-" + strconv.FormatInt(rec.until, 10) + "-" + strconv.FormatInt(rec.notBefore, 10) + "-" + userKeyPart(rec.user)
+// RecordKey is where rec is written at time t.
+func RecordKey(prefix string, rec Record, t int64) string {
+	name := "s-" + strconv.FormatInt(rec.Until, 10) + "-" + hex.EncodeToString(rec.Session[:])
+	if rec.User != "" {
+		name = "u-" + strconv.FormatInt(rec.Until, 10) + "-" + strconv.FormatInt(rec.NotBefore, 10) + "-" + userKeyPart(rec.User)
 	}
 	return bucketKey(prefix, bucketOf(t)) + "/" + name
 }
 
 func userKeyPart(userID string) string {
-	if instagram.IsUserID(userID) {
+	if isDigits(userID) {
 		return userID
 	}
 	return "x" + hex.EncodeToString([]byte(userID))
@@ -71,38 +69,38 @@ func userKeyPart(userID string) string {
 
 // parseRecordKey reads a record from its key; anything else found in the
 // folder (bucket folders, a storage's temporary files) is not one.
-func parseRecordKey(key string) (revocation, bool) {
+func parseRecordKey(key string) (Record, bool) {
 	name := path.Base(key)
 	kind, rest, _ := strings.Cut(name, "-")
 	untilText, rest, _ := strings.Cut(rest, "-")
 	until, ok := parseUnix(untilText)
 	if !ok {
-		return revocation{}, false
+		return Record{}, false
 	}
 	switch kind {
 	case "s":
-		var rec revocation
+		var rec Record
 		if len(rest) != 2*record.IDLen {
-			return revocation{}, false
+			return Record{}, false
 		}
-		if _, err := hex.Decode(rec.session[:], []byte(rest)); err != nil {
-			return revocation{}, false
+		if _, err := hex.Decode(rec.Session[:], []byte(rest)); err != nil {
+			return Record{}, false
 		}
-		rec.until = until
+		rec.Until = until
 		return rec, true
 	case "u":
 		nbText, user, _ := strings.Cut(rest, "-")
 		notBefore, ok := parseUnix(nbText)
 		userID, okUser := parseUserKeyPart(user)
-		return revocation{user: userID, notBefore: notBefore, until: until}, ok && okUser
+		return Record{User: userID, NotBefore: notBefore, Until: until}, ok && okUser
 	}
-	return revocation{}, false
+	return Record{}, false
 }
 
 // parseUnix reads a positive time as recordKey writes it: digits, no
 // sign, no leading zero.
 func parseUnix(s string) (int64, bool) {
-	if !instagram.IsUserID(s) || s[0] == '0' {
+	if !isDigits(s) || s[0] == '0' {
 		return 0, false
 	}
 	t, err := strconv.ParseInt(s, 10, 64)
@@ -110,7 +108,7 @@ func parseUnix(s string) (int64, bool) {
 }
 
 func parseUserKeyPart(s string) (string, bool) {
-	if instagram.IsUserID(s) {
+	if isDigits(s) {
 		return s, len(s) <= maxUserIDLen
 	}
 	raw, ok := strings.CutPrefix(s, "x")
@@ -121,14 +119,14 @@ func parseUserKeyPart(s string) (string, bool) {
 	return string(b), true
 }
 
-// recordValue is the JSON kept in a record, for whoever looks at storage.
-func recordValue(rec revocation) []byte {
-	v := map[string]string{"until": time.Unix(rec.until, 0).UTC().Format(time.RFC3339)}
-	if rec.user == "" {
-		v["session"] = hex.EncodeToString(rec.session[:])
+// RecordValue is the JSON kept in a record, for whoever looks at storage.
+func RecordValue(rec Record) []byte {
+	v := map[string]string{"until": time.Unix(rec.Until, 0).UTC().Format(time.RFC3339)}
+	if rec.User == "" {
+		v["session"] = hex.EncodeToString(rec.Session[:])
 	} else {
-		v["user_id"] = rec.user
-		v["sessions_before"] = time.Unix(rec.notBefore, 0).UTC().Format(time.RFC3339)
+		v["user_id"] = rec.User
+		v["sessions_before"] = time.Unix(rec.NotBefore, 0).UTC().Format(time.RFC3339)
 	}
 	b, _ := json.Marshal(v) // strings only
 	return b
@@ -136,7 +134,7 @@ func recordValue(rec revocation) []byte {
 
 // listRecords lists the records under key (a bucket): a missing folder
 // holds none.
-func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []revocation, keys []string, err error) {
+func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []Record, keys []string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
 	defer cancel()
 	all, err := st.List(ctx, key, true)
@@ -159,12 +157,12 @@ func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []
 // listing holds one bucket's keys at a time, not all of them: 100,000
 // records listed at once would cost tens of MiB for a moment. bucket is
 // "" for records a storage lists flat (one that ignores folders).
-func eachBucket(ctx context.Context, st certmagic.Storage, prefix string, f func(bucket string, recs []revocation, keys []string) error) error {
+func eachBucket(ctx context.Context, st certmagic.Storage, prefix string, f func(bucket string, recs []Record, keys []string) error) error {
 	top, err := listTop(ctx, st, prefix)
 	if err != nil {
 		return err
 	}
-	var flat []revocation
+	var flat []Record
 	var flatKeys []string
 	for _, k := range top {
 		if rec, ok := parseRecordKey(k); ok {
@@ -211,8 +209,8 @@ func bucketNumber(prefix, key string) (int64, bool) {
 // if no instance did in the last cleanEvery (a marker next to the folder
 // says when), so a cluster cleans every few minutes, not once per
 // instance.
-func (s *revocationSync) clean(ctx context.Context) error {
-	st := s.current().storage
+func (s *Sync) clean(ctx context.Context) error {
+	st := s.current().Storage
 	lock := s.prefix
 	got, err := tryLock(ctx, st, lock)
 	if err != nil || !got {
@@ -227,17 +225,17 @@ func (s *revocationSync) clean(ctx context.Context) error {
 			return nil
 		}
 	}
-	err = eachBucket(ctx, st, s.prefix, func(bucket string, recs []revocation, keys []string) error {
+	err = eachBucket(ctx, st, s.prefix, func(bucket string, recs []Record, keys []string) error {
 		kept := 0
 		for i, rec := range recs {
-			if rec.until >= t-cleanGrace {
+			if rec.Until >= t-cleanGrace {
 				kept++
 			} else if err := deleteKey(ctx, st, keys[i]); err != nil {
 				return err
 			}
 		}
 		// An old bucket, which no clock writes to any more, left empty.
-		if b, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && b+bucketWidth+3600 < t {
+		if b, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && b+BucketWidth+3600 < t {
 			return deleteKey(ctx, st, bucket)
 		}
 		return nil
@@ -274,4 +272,10 @@ func tryLock(ctx context.Context, st certmagic.Storage, name string) (bool, erro
 		return false, err
 	}
 	return true, nil
+}
+
+// isDigits accepts what a record key spells as digits: 1 to 32 of them,
+// as Instagram's ids and unix times are.
+func isDigits(s string) bool {
+	return s != "" && len(s) <= 32 && strings.Trim(s, "0123456789") == ""
 }

@@ -1,4 +1,4 @@
-package instagramauth
+package revocation
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// revocationSync keeps an app's revocations in memory and in Caddy storage
+// Sync keeps an app's revocations in memory and in Caddy storage
 // in step, in one goroutine, so that no request ever waits for storage: a
 // logout is revoked in memory at once and written in the background; every
 // syncInterval the goroutine writes what is still queued and lists the
@@ -18,38 +18,38 @@ import (
 // on with what memory holds, writes stay queued and are retried every tick,
 // and one error is logged for the whole outage (one line again once it
 // ends).
-type revocationSync struct {
+type Sync struct {
 	prefix string
-	rv     *revocations
-	// clock is the plugin's clock as it was when the sync was made: the
-	// goroutine never reads the package variable, which tests replace.
-	clock func() time.Time
+	set    *Set
+	clock  func() time.Time // the handler's, which tests set
 
 	mu      sync.Mutex
-	users   []*storageUser // the configs using this app's state, newest last
-	queue   []revocation   // written to storage on the next flush
-	healthy bool           // false from a logged failure until a round succeeds
+	users   []*User  // the configs using this app's state, newest last
+	queue   []Record // written to storage on the next flush
+	healthy bool     // false from a logged failure until a round succeeds
 
 	// Used by the goroutine only.
 	lastFull, lastForget, nextClean time.Time
 
 	wake, stop, done chan struct{}
-	// running ends with stopAndFlush: a round in progress (a long queue on
+	// running ends with Stop: a round in progress (a long queue on
 	// a slow storage, a full listing) gives up, so that a reload or a stop
 	// waits for the last, bounded flush only.
 	running context.Context
 	cancel  context.CancelFunc
 }
 
-// storageUser is one config's storage and logger: the sync always uses the
+// User is one config's storage and logger: the sync always uses the
 // newest config's, since an older one's storage may already be closed.
-type storageUser struct {
-	storage certmagic.Storage
-	logger  *zap.Logger
+type User struct {
+	Storage certmagic.Storage
+	Logger  *zap.Logger
 }
 
 const (
-	syncInterval       = 5 * time.Second // the bound of the README is twice this
+	// SyncInterval is how often the newest records are listed: the
+	// bound the README promises is twice this.
+	SyncInterval       = 5 * time.Second
 	fullSyncEvery      = 5 * time.Minute
 	cleanEvery         = 5 * time.Minute
 	forgetEvery        = time.Minute
@@ -62,15 +62,17 @@ const (
 	cleanGrace = 5 * 60
 )
 
-func newRevocationSync(prefix string, rv *revocations, first *storageUser) *revocationSync {
+// NewSync makes the sync of set with storage under prefix; now is the
+// clock record times are judged by.
+func NewSync(prefix string, set *Set, first *User, now func() time.Time) *Sync {
 	running, cancel := context.WithCancel(context.Background())
-	return &revocationSync{
+	return &Sync{
 		running: running,
 		cancel:  cancel,
 		prefix:  prefix,
-		rv:      rv,
+		set:     set,
 		clock:   now,
-		users:   []*storageUser{first},
+		users:   []*User{first},
 		healthy: true,
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -78,8 +80,8 @@ func newRevocationSync(prefix string, rv *revocations, first *storageUser) *revo
 	}
 }
 
-// attach makes u the storage the sync uses, until detach.
-func (s *revocationSync) attach(u *storageUser) {
+// Attach makes u the storage the sync uses, until detach.
+func (s *Sync) Attach(u *User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, have := range s.users {
@@ -90,7 +92,7 @@ func (s *revocationSync) attach(u *storageUser) {
 	s.users = append(s.users, u)
 }
 
-func (s *revocationSync) detach(u *storageUser) {
+func (s *Sync) Detach(u *User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, have := range s.users {
@@ -101,14 +103,14 @@ func (s *revocationSync) detach(u *storageUser) {
 	}
 }
 
-func (s *revocationSync) current() *storageUser {
+func (s *Sync) current() *User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.users[len(s.users)-1]
 }
 
-// enqueue asks for rec to be written, at once.
-func (s *revocationSync) enqueue(rec revocation) {
+// Enqueue asks for rec to be written, at once.
+func (s *Sync) Enqueue(rec Record) {
 	s.mu.Lock()
 	if len(s.queue) >= maxQueued {
 		// Storage has been down for long: the oldest stay revoked here only.
@@ -122,16 +124,32 @@ func (s *revocationSync) enqueue(rec revocation) {
 	}
 }
 
-// start runs the goroutine until stopAndFlush.
-func (s *revocationSync) start() {
+// Start reads the records already in storage before the first request
+// (bounded by a timeout: a storage that is down must not keep Caddy from
+// starting), so a restarted instance refuses logged-out cookies at once,
+// then runs the goroutine until Stop.
+func (s *Sync) Start() {
+	ctx, cancel := context.WithTimeout(context.Background(), initialSyncTimeout)
+	defer cancel()
+	err := s.sync(ctx, true)
+	s.report(err)
+	if err == nil {
+		s.current().Logger.Debug("revocations loaded from storage", zap.String("storage_prefix", s.prefix),
+			zap.Int("records", s.set.Len()))
+	}
+	s.start()
+}
+
+// start runs the goroutine until Stop.
+func (s *Sync) start() {
 	s.lastFull = time.Now()
 	s.nextClean = time.Now().Add(jitter(cleanEvery))
 	go s.run()
 }
 
-func (s *revocationSync) run() {
+func (s *Sync) run() {
 	defer close(s.done)
-	tick := time.NewTicker(syncInterval)
+	tick := time.NewTicker(SyncInterval)
 	defer tick.Stop()
 	for {
 		select {
@@ -152,8 +170,8 @@ func (s *revocationSync) run() {
 	}
 }
 
-// stopAndFlush ends the goroutine after a last attempt at the queue.
-func (s *revocationSync) stopAndFlush() {
+// Stop ends the goroutine after a last attempt at the queue.
+func (s *Sync) Stop() {
 	s.cancel()
 	close(s.stop)
 	<-s.done
@@ -161,9 +179,9 @@ func (s *revocationSync) stopAndFlush() {
 
 // tick is one round: forget, write, list, clean. Forgetting comes first,
 // so that memory is trimmed during a storage outage too.
-func (s *revocationSync) tick(ctx context.Context) error {
+func (s *Sync) tick(ctx context.Context) error {
 	if time.Since(s.lastForget) >= forgetEvery {
-		s.rv.forgetExpired(s.clock().Unix())
+		s.set.ForgetExpired(s.clock().Unix())
 		s.lastForget = time.Now()
 	}
 	if err := s.flush(ctx); err != nil {
@@ -185,7 +203,7 @@ func (s *revocationSync) tick(ctx context.Context) error {
 
 // flush writes the queue, oldest first, stopping at the first failure or
 // when ctx ends.
-func (s *revocationSync) flush(ctx context.Context) error {
+func (s *Sync) flush(ctx context.Context) error {
 	u := s.current()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -199,9 +217,9 @@ func (s *revocationSync) flush(ctx context.Context) error {
 		rec := s.queue[0]
 		s.mu.Unlock()
 		t := s.clock().Unix()
-		if rec.until >= t {
+		if rec.Until >= t {
 			opCtx, cancel := context.WithTimeout(ctx, storageOpTimeout)
-			err := u.storage.Store(opCtx, recordKey(s.prefix, rec, t), recordValue(rec))
+			err := u.Storage.Store(opCtx, RecordKey(s.prefix, rec, t), RecordValue(rec))
 			cancel()
 			if err != nil {
 				return err
@@ -215,23 +233,23 @@ func (s *revocationSync) flush(ctx context.Context) error {
 
 // sync adds to memory what storage holds: every record (full), or those of
 // the buckets another instance may be writing to now.
-func (s *revocationSync) sync(ctx context.Context, full bool) error {
-	st := s.current().storage
+func (s *Sync) sync(ctx context.Context, full bool) error {
+	st := s.current().Storage
 	t := s.clock().Unix()
-	add := func(_ string, recs []revocation, _ []string) error {
+	add := func(_ string, recs []Record, _ []string) error {
 		live := recs[:0]
 		for _, rec := range recs {
-			if rec.until >= t {
+			if rec.Until >= t {
 				live = append(live, rec)
 			}
 		}
-		s.rv.merge(live)
+		s.set.Merge(live)
 		return nil
 	}
 	if full {
 		return eachBucket(ctx, st, s.prefix, add)
 	}
-	for b := bucketOf(t - clockSkew); b <= t+clockSkew; b += bucketWidth {
+	for b := bucketOf(t - clockSkew); b <= t+clockSkew; b += BucketWidth {
 		key := bucketKey(s.prefix, b)
 		recs, keys, err := listRecords(ctx, st, key)
 		if err != nil {
@@ -244,18 +262,18 @@ func (s *revocationSync) sync(ctx context.Context, full bool) error {
 
 // report logs the first failure of an outage and its end, never one line
 // per request or per retry.
-func (s *revocationSync) report(err error) {
+func (s *Sync) report(err error) {
 	s.mu.Lock()
 	was := s.healthy
 	s.healthy = err == nil
 	queued := len(s.queue)
 	s.mu.Unlock()
-	log := s.current().logger
+	log := s.current().Logger
 	switch {
 	case err != nil && was:
 		log.Error("revocations: storage failed; sessions are served with the revocations in memory, "+
 			"logouts are revoked on this instance and written to storage when it is back (retried every "+
-			syncInterval.String()+")", zap.String("storage_prefix", s.prefix), zap.Int("queued", queued), zap.Error(err))
+			SyncInterval.String()+")", zap.String("storage_prefix", s.prefix), zap.Int("queued", queued), zap.Error(err))
 	case err != nil:
 		log.Debug("revocations: storage still failing", zap.Int("queued", queued), zap.Error(err))
 	case err == nil && !was:
