@@ -48,7 +48,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		// Throttled after the state check, before the state is spent: a
 		// refused callback stays good (Instagram's code too) for a retry
 		// once Retry-After has passed.
-		if status, retry := h.shared.throttle.admit(clientKey(clientIP(r)), h.cfg.rateLimit, now()); status != 0 {
+		if status, retry := h.shared.throttle.admit(clientKey(clientIP(r)), h.cfg.rateLimit, h.now()); status != 0 {
 			return h.refuseLogin(w, r, status, retry)
 		}
 		defer h.shared.throttle.leave()

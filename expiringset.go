@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 const (
@@ -17,13 +18,16 @@ const (
 // expiringSet remembers keys until their expiry (unix seconds): the states
 // already used at the callback, so that each is good for one callback only.
 type expiringSet struct {
+	now  func() time.Time
 	mu   sync.RWMutex
 	m    map[string]int64
 	adds int
 	size atomic.Int64 // lets a reader skip the lock while the set is empty
 }
 
-func newExpiringSet() *expiringSet { return &expiringSet{m: make(map[string]int64)} }
+func newExpiringSet(now func() time.Time) *expiringSet {
+	return &expiringSet{now: now, m: make(map[string]int64)}
+}
 
 // add records key until expires; it reports false if key was already
 // there (a replay). A full set evicts live entries rather than refuse: a
@@ -33,7 +37,7 @@ func newExpiringSet() *expiringSet { return &expiringSet{m: make(map[string]int6
 func (s *expiringSet) add(key string, expires int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := now().Unix()
+	t := s.now().Unix()
 	if exp, ok := s.m[key]; ok && exp >= t {
 		return false
 	}
@@ -82,7 +86,7 @@ func (s *expiringSet) has(key []byte) bool {
 	s.mu.RLock()
 	exp, ok := s.m[string(key)]
 	s.mu.RUnlock()
-	return ok && exp >= now().Unix()
+	return ok && exp >= s.now().Unix()
 }
 
 func (s *expiringSet) pruneLocked(t int64) {

@@ -8,8 +8,7 @@ import (
 )
 
 func TestExpiringSetAddHas(t *testing.T) {
-	unitFixClock(t, unitEpoch)
-	s := newExpiringSet()
+	s := newExpiringSet(func() time.Time { return unitEpoch })
 	later := unitEpoch.Add(time.Minute).Unix()
 
 	if s.has([]byte("a")) {
@@ -39,11 +38,7 @@ func TestExpiringSetAddHas(t *testing.T) {
 
 func TestExpiringSetExpiry(t *testing.T) {
 	clock := unitEpoch
-	saved := now
-	now = func() time.Time { return clock }
-	t.Cleanup(func() { now = saved })
-
-	s := newExpiringSet()
+	s := newExpiringSet(func() time.Time { return clock })
 	exp := unitEpoch.Add(10 * time.Second).Unix()
 	s.add("k", exp)
 
@@ -74,11 +69,7 @@ func TestExpiringSetExpiry(t *testing.T) {
 
 func TestExpiringSetBound(t *testing.T) {
 	clock := unitEpoch
-	saved := now
-	now = func() time.Time { return clock }
-	t.Cleanup(func() { now = saved })
-
-	s := newExpiringSet()
+	s := newExpiringSet(func() time.Time { return clock })
 	short := unitEpoch.Add(time.Minute).Unix()
 	long := unitEpoch.Add(time.Hour).Unix()
 	// Fill the set: half the entries expire soon, half later.
@@ -121,7 +112,7 @@ func TestExpiringSetBound(t *testing.T) {
 }
 
 func TestExpiringSetConcurrent(t *testing.T) {
-	s := newExpiringSet()
+	s := newExpiringSet(now)
 	exp := now().Add(time.Hour).Unix()
 	var wg sync.WaitGroup
 	wins := make([]int, 8)

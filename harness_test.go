@@ -33,20 +33,10 @@ const (
 	testSecret = "app-secret-SHOULD-NOT-LEAK"
 )
 
-// clockOffset moves the handler's clock forward in tests, atomically, so
-// the race detector stays quiet while Caddy's goroutines read it.
-var clockOffset atomic.Int64
-
 func TestMain(m *testing.M) {
-	now = func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	code := m.Run()
 	removeCaddyBinary()
 	os.Exit(code)
-}
-
-func advanceClock(t *testing.T, d time.Duration) {
-	clockOffset.Add(int64(d))
-	t.Cleanup(func() { clockOffset.Store(0) })
 }
 
 // upstream is the app behind Caddy: it answers with the headers it got.
@@ -200,7 +190,7 @@ func (h *harness) blockOptions() string {
 func (h *harness) load(caddyfile string) {
 	h.t.Helper()
 	h.caddy = caddytest.NewTester(h.t)
-	h.caddy.InitServer(caddyfile, "caddyfile")
+	h.caddy.InitServer(withTestClock(caddyfile), "caddyfile")
 	if h.t.Failed() {
 		h.t.FailNow()
 	}

@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"sync/atomic"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
@@ -40,7 +42,8 @@ func unitHandler(tb testing.TB) *Handler {
 	h := &Handler{ClientID: "app-id", ClientSecret: "s", InsecureCookies: true, keys: unitRing(tb, unitKeyA)}
 	h.applyDefaults()
 	h.cfg = h.derive(false)
-	h.shared = newSharedState("", nil)
+	h.now = now
+	h.shared = newSharedState("", nil, now)
 	return h
 }
 
@@ -123,12 +126,31 @@ func unitAAD(prefix []byte, cookieName string) []byte {
 	return append(append([]byte{}, prefix...), cookieName...)
 }
 
-// unitFixClock sets the package clock to t for the test's duration.
+// The tests' clock: every handler they make, directly (unitHandler) or in
+// a real Caddy (the clock app of harness_test.go), is given now, which a
+// test moves forward (advanceClock) or stops at a time (unitFixClock).
+var (
+	clockOffset atomic.Int64
+	clockFixed  atomic.Pointer[time.Time]
+)
+
+func now() time.Time {
+	if t := clockFixed.Load(); t != nil {
+		return *t
+	}
+	return time.Now().Add(time.Duration(clockOffset.Load()))
+}
+
+func advanceClock(t *testing.T, d time.Duration) {
+	clockOffset.Add(int64(d))
+	t.Cleanup(func() { clockOffset.Store(0) })
+}
+
+// unitFixClock stops the tests' clock at t for the test's duration.
 func unitFixClock(tb testing.TB, t time.Time) {
 	tb.Helper()
-	saved := now
-	now = func() time.Time { return t }
-	tb.Cleanup(func() { now = saved })
+	clockFixed.Store(&t)
+	tb.Cleanup(func() { clockFixed.Store(nil) })
 }
 
 var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

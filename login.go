@@ -24,7 +24,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 		State:       randomState(),
 		RedirectURI: redirectURI,
 		ReturnTo:    returnPath(r),
-		Created:     now().Unix(),
+		Created:     h.now().Unix(),
 	}
 	h.prunePending(w, r)
 	h.setPending(w, p)

@@ -20,7 +20,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 		if all {
 			// Also the sessions made within this very second: login times
 			// are in whole seconds, and ending one too many is the safe side.
-			t := now().Unix() + 1
+			t := h.now().Unix() + 1
 			if h.shared.revokeUser(userID, t, t+h.cfg.sessionLifetime) {
 				countRevocation(revokedLogoutAll)
 				h.emitRevoked(userID, username, revokedLogoutAll)
@@ -57,7 +57,7 @@ func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
 	// The cookies as sent hold ours, also when an earlier handler of the
 	// site took its own out of the header.
-	h.eachSessionIn(r, sentCookieLines(r), now().Unix(), func(s *record.Session) {
+	h.eachSessionIn(r, sentCookieLines(r), h.now().Unix(), func(s *record.Session) {
 		h.shared.revokeSession(s.ID, s.Expires)
 		if users[s.UserID] == "" {
 			users[s.UserID] = s.Username

@@ -38,7 +38,7 @@ func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (sig
 	if len(values) != 1 {
 		return signedrequest.Request{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
 	}
-	req, err := signedrequest.Parse(h.ClientSecret, values[0], now().Unix())
+	req, err := signedrequest.Parse(h.ClientSecret, values[0], h.now().Unix())
 	if err != nil {
 		return signedrequest.Request{}, http.StatusBadRequest, err
 	}
@@ -79,7 +79,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
 	}
 	h.endSessionsFor(req, revokedDataDeletion)
-	code := h.confirmationCode(req.UserID, now().Unix())
+	code := h.confirmationCode(req.UserID, h.now().Unix())
 	return writeMetaJSON(w, http.StatusOK, map[string]string{
 		"url":               statusURL + "?code=" + code,
 		"confirmation_code": code,

@@ -26,9 +26,6 @@ func init() {
 	caddy.RegisterModule(Handler{})
 }
 
-// now is the clock; tests replace it.
-var now = time.Now
-
 // Handler authenticates requests with Instagram Login (the OAuth
 // authorization-code flow of the Instagram API with Instagram Login).
 //
@@ -138,6 +135,7 @@ type Handler struct {
 	sharedKey string
 	events    eventEmitter
 	logger    *zap.Logger
+	now       func() time.Time // the clock the handler and its parts are given (clock.go)
 	// warned holds a bit per login trap already logged (loginwarnings.go).
 	// Not an atomic type: the Handler is copied by value before Provision.
 	warned uint32
@@ -159,6 +157,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Instagram client and the state shared across reloads.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.now = clockOf(ctx)
 	cfg, err := h.prepare()
 	if err != nil {
 		return err
@@ -191,7 +190,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.instagram = instagram.New(instagram.Config{
 		ClientID: h.ClientID, ClientSecret: h.ClientSecret,
 		TokenURL: h.TokenURL, UserinfoURL: h.UserinfoURL, LongLivedURL: h.LongLivedURL, RefreshURL: h.TokenRefreshURL,
-		Timeout: time.Duration(h.Timeout), Now: now, Observe: observeProvider,
+		Timeout: time.Duration(h.Timeout), Now: h.now, Observe: observeProvider,
 	})
 	h.events = newEventEmitter(ctx)
 	h.sharedKey, h.shared, err = loadSharedState(ctx, h)

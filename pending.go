@@ -84,7 +84,7 @@ func (h *Handler) openPending(value string) (record.Pending, bool) {
 		return record.Pending{}, false
 	}
 	p, ok := record.DecodePending(plain)
-	t := now().Unix()
+	t := h.now().Unix()
 	if !ok || p.Created > t+60 || p.Created+int64(stateLifetime/time.Second) <= t {
 		return record.Pending{}, false
 	}

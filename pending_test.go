@@ -13,9 +13,7 @@ import (
 
 func FuzzOpenPending(f *testing.F) {
 	h := fuzzHandler(f)
-	saved := now
-	now = func() time.Time { return unitEpoch.Add(time.Minute) }
-	f.Cleanup(func() { now = saved })
+	h.now = func() time.Time { return unitEpoch.Add(time.Minute) }
 	for v := range fuzzPendings {
 		f.Add(v)
 		f.Add(v[:len(v)-1])
@@ -56,15 +54,15 @@ func FuzzOpenPending(f *testing.F) {
 			created int64
 			live    bool
 		}{
-			{now().Unix(), true},
-			{now().Unix() - int64(stateLifetime/time.Second) + 1, true},
-			{now().Unix() - int64(stateLifetime/time.Second), false},
-			{now().Unix() + 61, false},
+			{h.now().Unix(), true},
+			{h.now().Unix() - int64(stateLifetime/time.Second) + 1, true},
+			{h.now().Unix() - int64(stateLifetime/time.Second), false},
+			{h.now().Unix() + 61, false},
 		} {
 			p := record.Pending{State: value, RedirectURI: value, ReturnTo: value, Created: c.created}
 			got, ok := h.openPending(h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p)))
 			if len(value) < 500 && (ok != c.live || (ok && got != p)) {
-				t.Fatalf("pending created %d (now %d): opened %v, want %v", c.created, now().Unix(), ok, c.live)
+				t.Fatalf("pending created %d (now %d): opened %v, want %v", c.created, h.now().Unix(), ok, c.live)
 			}
 		}
 	})

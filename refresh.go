@@ -60,7 +60,7 @@ func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token strin
 	// Not the request's context: the call serves every request of the
 	// session. The client's timeout ends it.
 	newToken, expires, err := h.instagram.Refresh(context.Background(), token)
-	out := refreshOutcome{retryAt: now().Unix() + refreshRetryAfter}
+	out := refreshOutcome{retryAt: h.now().Unix() + refreshRetryAfter}
 	countRefresh(err)
 	if err != nil {
 		h.logger.Warn("token refresh failed: forwarding the current token, next try in an hour",

@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"sync"
+	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 )
@@ -23,6 +24,7 @@ const (
 // again before then, and so that its requests still carrying the cookie
 // from before the refresh get the new token too.
 type refreshes struct {
+	now      func() time.Time
 	mu       sync.Mutex
 	flights  map[record.ID]*refreshFlight
 	outcomes map[record.ID]refreshOutcome
@@ -52,8 +54,8 @@ func (o *refreshOutcome) applyTo(s *record.Session) bool {
 	return true
 }
 
-func newRefreshes() *refreshes {
-	return &refreshes{flights: map[record.ID]*refreshFlight{}, outcomes: map[record.ID]refreshOutcome{}}
+func newRefreshes(now func() time.Time) *refreshes {
+	return &refreshes{now: now, flights: map[record.ID]*refreshFlight{}, outcomes: map[record.ID]refreshOutcome{}}
 }
 
 // begin returns the session's recent outcome (f nil), its flight to join,
@@ -83,7 +85,7 @@ func (rf *refreshes) end(id record.ID, f *refreshFlight, out refreshOutcome) {
 	delete(rf.flights, id)
 	rf.ends++
 	if rf.ends%pruneEvery == 0 || len(rf.outcomes) >= maxRefreshMemory {
-		t := now().Unix()
+		t := rf.now().Unix()
 		makeRoom(rf.outcomes, maxRefreshMemory, func(o refreshOutcome) bool { return o.retryAt <= t })
 	}
 	rf.outcomes[id] = out

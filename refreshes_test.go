@@ -21,7 +21,7 @@ func refreshTestID(i int) record.ID {
 // get its outcome until retryAt, then a new flight.
 func TestRefreshesOneFlightPerSession(t *testing.T) {
 	unitFixClock(t, unitEpoch)
-	rf := newRefreshes()
+	rf := newRefreshes(now)
 	t0 := unitEpoch.Unix()
 	id := refreshTestID(1)
 	_, f, lead := rf.begin(id, t0)
@@ -90,7 +90,7 @@ func TestRefreshConcurrentRequestsOneCall(t *testing.T) {
 // flight; the others go on with their tokens.
 func TestRefreshesFlightsBounded(t *testing.T) {
 	unitFixClock(t, unitEpoch)
-	rf := newRefreshes()
+	rf := newRefreshes(now)
 	t0 := unitEpoch.Unix()
 	flights := make([]*refreshFlight, maxRefreshFlights)
 	for i := range flights {
@@ -112,7 +112,7 @@ func TestRefreshesFlightsBounded(t *testing.T) {
 // expired ones are dropped as new ones come.
 func TestRefreshesMemoryBounded(t *testing.T) {
 	unitFixClock(t, unitEpoch)
-	rf := newRefreshes()
+	rf := newRefreshes(now)
 	t0 := unitEpoch.Unix()
 	record := func(from, n int) {
 		for i := from; i < from+n; i++ {

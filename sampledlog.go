@@ -68,7 +68,7 @@ func (h *Handler) logSampled(gate *sampledLog, level zapcore.Level, msg string, 
 	if ce == nil {
 		return
 	}
-	ok, skipped, flush := gate.admit(now())
+	ok, skipped, flush := gate.admit(h.now())
 	if flush {
 		time.AfterFunc(time.Second, func() { h.reportSkipped(gate, level, msg) })
 	}

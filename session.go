@@ -24,7 +24,7 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
 func (h *Handler) currentSession(r *http.Request) (record.Session, bool) {
-	t := now().Unix()
+	t := h.now().Unix()
 	s, ok := h.openSession(r, t, true)
 	s.SeenAt = t
 	return s, ok
@@ -156,7 +156,7 @@ func (h *Handler) sessionIsForHost(s *record.Session, host string) bool {
 
 // newSession starts a session for a user who just logged in.
 func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Session {
-	t := now().Unix()
+	t := h.now().Unix()
 	s := record.Session{
 		UserID:    id.UserID,
 		Username:  id.Username,
@@ -182,7 +182,7 @@ func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Sess
 // until the session would end, and retires the earlier release's cookie.
 func (h *Handler) issueSession(w http.ResponseWriter, s *record.Session) {
 	s.Legacy = false
-	maxAge := int(h.endOf(s) - now().Unix())
+	maxAge := int(h.endOf(s) - h.now().Unix())
 	h.setCookie(w, h.cfg.cookieNames.session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(s)), maxAge)
 }
 

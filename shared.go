@@ -1,6 +1,8 @@
 package instagramauth
 
 import (
+	"time"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
@@ -22,6 +24,7 @@ var sharedStates = caddy.NewUsagePool()
 // it. Handlers of other apps never see it: their sessions and revocations
 // are none of its business.
 type sharedState struct {
+	now          func() time.Time // the clock of the handler that made it
 	usedStates   *expiringSet     // states already spent at the callback
 	revocations  *revocation.Set  // sessions and users logged out
 	refreshes    *refreshes       // token refreshes in flight and their outcomes
@@ -53,7 +56,7 @@ func (s *sharedState) revokeUser(userID string, notBefore, until int64) bool {
 }
 
 func (s *sharedState) revoke(rec revocation.Record) bool {
-	if rec.Until < now().Unix() {
+	if rec.Until < s.now().Unix() {
 		return false // every session it names has ended anyway
 	}
 	if s.revocations.Merge([]revocation.Record{rec}) == 0 {
@@ -107,7 +110,7 @@ func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error
 		user = &revocation.User{Storage: st, Logger: h.logger}
 	}
 	v, _, err := sharedStates.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return newSharedState(revocation.Prefix(h.ClientID, h.CookieName), user), nil
+		return newSharedState(revocation.Prefix(h.ClientID, h.CookieName), user, h.now), nil
 	})
 	if err != nil {
 		return "", nil, err
@@ -122,8 +125,8 @@ func loadSharedState(ctx caddy.Context, h *Handler) (string, *sharedState, error
 
 // newSharedState makes an app's state. With storage, its revocations are
 // read from storage before the first request and kept in step after.
-func newSharedState(prefix string, user *revocation.User) *sharedState {
-	s := &sharedState{usedStates: newExpiringSet(), revocations: revocation.NewSet(), refreshes: newRefreshes()}
+func newSharedState(prefix string, user *revocation.User, now func() time.Time) *sharedState {
+	s := &sharedState{now: now, usedStates: newExpiringSet(now), revocations: revocation.NewSet(), refreshes: newRefreshes(now)}
 	if user == nil {
 		return s
 	}
