@@ -8,6 +8,7 @@
 package record
 
 import "encoding/binary"
+
 const (
 	formatV1 = 1 // time, then three length-prefixed fields
 	formatV2 = 2 // session: four times, flags, five length-prefixed fields
