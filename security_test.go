@@ -12,13 +12,14 @@ import (
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 )
 
-// The examples of the README's security notes, each run in a real Caddy.
-// docsExample checks that the README still shows the example exactly as
-// tested.
+// The examples of the security notes (docs/security.md) and of the README's
+// recipes, each run in a real Caddy. docsExample checks that the page still
+// shows the example exactly as tested.
 
-// docsExample fails the test unless the README holds snippet, compared
-// line by line with leading whitespace ignored.
-func docsExample(t *testing.T, snippet string) {
+// docsExample fails the test unless the file (README.md or a page under
+// docs/) holds snippet, compared line by line with leading whitespace
+// ignored.
+func docsExample(t *testing.T, file, snippet string) {
 	t.Helper()
 	trim := func(s string) string {
 		lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -27,10 +28,11 @@ func docsExample(t *testing.T, snippet string) {
 		}
 		return strings.Join(lines, "\n")
 	}
-	if b, err := os.ReadFile("README.md"); err == nil && strings.Contains(trim(string(b)), trim(snippet)) {
+	// Whole lines: a snippet must not pass as the start or end of a longer line.
+	if b, err := os.ReadFile(file); err == nil && strings.Contains("\n"+trim(string(b))+"\n", "\n"+trim(snippet)+"\n") {
 		return
 	}
-	t.Errorf("the README does not show the tested example:\n%s", snippet)
+	t.Errorf("%s does not show the tested example:\n%s", file, snippet)
 }
 
 // accessLogFilter is the notes' log filter: Caddy's access log records the
@@ -56,7 +58,7 @@ const accessLogFilter = `format filter {
 // the states (nor, as Caddy redacts cookies, any cookie value); unfiltered
 // it holds them, which is why the notes give the filter.
 func TestAccessLogFilterRemovesCodeAndState(t *testing.T) {
-	defer docsExample(t, accessLogFilter) // after the harness, which stops a failed test
+	defer docsExample(t, "docs/security.md", accessLogFilter) // after the harness, which stops a failed test
 	dir := t.TempDir()
 	filtered, raw := filepath.Join(dir, "filtered.log"), filepath.Join(dir, "raw.log")
 	h := newHarness(t, withSite(
@@ -98,21 +100,21 @@ func TestAccessLogFilterRemovesCodeAndState(t *testing.T) {
 	}
 }
 
-// pathMatcherAdvice is the notes' advice for protecting a part of a site:
+// pathMatcherAdvice is the README recipe for protecting a part of a site:
 // /admin* rather than /admin/*.
 const pathMatcherAdvice = `instagram_auth /admin* {`
 
-// protectEverythingBut is the notes' other advice: protect the whole site
+// protectEverythingBut is the recipe's other advice: protect the whole site
 // and name the public paths.
 const protectEverythingBut = `@protected not path /public/* /favicon.ico /robots.txt
 instagram_auth @protected {`
 
 // A path matcher /admin/* leaves /admin and /admin;x outside it, and
 // upstreams that cut ";..." off a path (Tomcat, Jetty, Spring) serve them
-// as /admin: the notes say so, and these tests keep them honest.
+// as /admin: the recipe says so, and these tests keep it honest.
 func TestPathMatcherAdvice(t *testing.T) {
-	defer docsExample(t, pathMatcherAdvice)
-	defer docsExample(t, protectEverythingBut)
+	defer docsExample(t, "README.md", pathMatcherAdvice)
+	defer docsExample(t, "README.md", protectEverythingBut)
 	outcome := func(h *harness, path string) string {
 		resp := h.do(newBrowser(t), http.MethodGet, siteURL+path, nil, "Accept", "text/html")
 		switch {
@@ -164,7 +166,7 @@ request_header -Remote-User`
 // must trust only the plugin's headers, or strip the others as the notes
 // show.
 func TestOtherIdentityHeadersPassUntouched(t *testing.T) {
-	defer docsExample(t, stripOtherIdentity)
+	defer docsExample(t, "docs/security.md", stripOtherIdentity)
 	forged := []string{"X-Forwarded-User", "admin", "Remote-User", "admin", "X-Auth-Request-User", "admin", "X-Forwarded-Email", "a@b"}
 	for _, strip := range []bool{false, true} {
 		var site []string
@@ -185,10 +187,10 @@ func TestOtherIdentityHeadersPassUntouched(t *testing.T) {
 	}
 }
 
-// The notes name the defaults they explain; keep them in step with the
-// code.
+// The notes (docs/security.md) name the defaults they explain; keep them in
+// step with the code.
 func TestSecurityNotesNameTheDefaults(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile("docs/security.md")
 	if err != nil {
 		t.Fatal(err)
 	}

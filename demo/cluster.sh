@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The cluster walk-through of the README, offline: two Caddy instances of
-# one site sharing a storage folder (as a shared mount would), and the mock
-# Instagram. It logs in on instance A, logs out on instance B, and shows A
-# refusing the copied cookie within seconds, and both still refusing it
-# after a restart. Run from the repository: demo/cluster.sh
+# The cluster walk-through of docs/sessions-and-clusters.md, offline: two
+# Caddy instances of one site sharing a storage folder (as a shared mount
+# would), and the mock Instagram. It logs in on instance A, logs out on
+# instance B, and shows A refusing the copied cookie within seconds, and
+# both still refusing it after a restart. Run from the repository: demo/cluster.sh
 # Ports 8180, 8181 (the two instances) and 8190 (the mock), on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +12,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
-echo "== building the development Caddy (./cmd/caddy) into $dir"
-go build -o "$dir/caddy" ./cmd/caddy
+echo "== building the development Caddy (./cmd/caddy) with demo/build"
+caddy=$(demo/build)
 
 for port in 8180 8181; do
 	cat > "$dir/$port.Caddyfile" <<EOF
@@ -50,7 +50,7 @@ http://127.0.0.1:8190 {
 	}
 }
 EOF
-start() { "$dir/caddy" run --config "$dir/$1.Caddyfile" > "$dir/$1.log" 2>&1 & pids+=($!); }
+start() { "$caddy" run --config "$dir/$1.Caddyfile" > "$dir/$1.log" 2>&1 & pids+=($!); }
 start mock; start 8180; start 8181
 sleep 2
 
