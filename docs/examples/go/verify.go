@@ -90,8 +90,8 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	claims, err := verify(ctx, os.Args[1], os.Args[2], os.Args[3], strings.TrimSpace(string(token)))
+	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "token refused:", err)
 		os.Exit(1)
