@@ -2,6 +2,7 @@ package target
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +68,9 @@ var lookAlikes = []string{
 	"https://.example.com/",                   // another
 	"https://example.com../",                  // two trailing dots
 	"https://" + longLabel + ".example.com/",  // a label over 63 bytes
+	"https://b" + longest + "/",               // 254 bytes
+	"https://ex%zzample.com/",                 // a bad escape
+	"https://ex%C3ample.com/",                 // not UTF-8
 	"https://xn--.example.com/",               // empty punycode
 	"https://xn--a.example.com/",              // invalid punycode
 	"https://xn--exmple-cua.com/",             // exämple.com
@@ -92,6 +96,7 @@ var lookAlikes = []string{
 	"https://１２７.０.０.１/", // fullwidth digits
 	"https://1.2.3.4.5/", // five parts: not an address, not a name either
 	"https://256.0.0.1/",
+	"https://127..1/",
 	"https://4294967296/",
 	"https://example.0x1/", // ends in a number: not a name
 	"https://example.123/",
@@ -163,15 +168,11 @@ var lookAlikes = []string{
 	"https://app.example.com/x?y=\\",
 }
 
-var longLabel = string(make64('a'))
-
-func make64(c byte) []byte {
-	b := make([]byte, 64)
-	for i := range b {
-		b[i] = c
-	}
-	return b
-}
+var (
+	longLabel = strings.Repeat("a", 64)
+	// longest is a host name of 253 bytes, the most DNS holds.
+	longest = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 49) + ".example.com"
+)
 
 func TestJudgeRefusesLookAlikes(t *testing.T) {
 	broad := fixtures[1]
@@ -211,6 +212,9 @@ func TestJudgeIPOnlyExact(t *testing.T) {
 		"https://[::ffff:127.0.0.1]:8443/": "/",
 		"https://[::1]:8443/":              "/",
 		"https://2130706434:8443/":         "/",
+		"https://383.0.0.1:8443/":          "/", // 383 is 127 plus 256
+		"https://126.255.255.257:8443/":    "/",
+		"https://6425673729:8443/":         "/", // 2130706433 plus 2^32
 	} {
 		got, ok := Judge(raw, self, allowed)
 		if got != want || ok != (want != "/") {
@@ -250,6 +254,8 @@ func TestJudgeWritesTheHostABrowserReaches(t *testing.T) {
 		"https://app.example.com/@evil.net":    "https://app.example.com/@evil.net",
 		"https://app.example.com/?next=//evil": "https://app.example.com/?next=//evil",
 		"https://xn--pp-8kc.example.com/":      "https://xn--pp-8kc.example.com/", // аpp: still under example.com
+		"https://" + longest + "/":             "https://" + longest + "/",
+		"https://" + longest + "/":             "https://" + longest + "/",
 	} {
 		got, ok := Judge(raw, self, allowed)
 		if got != want || !ok {

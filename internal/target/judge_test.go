@@ -100,10 +100,14 @@ func TestOriginString(t *testing.T) {
 		{"https", "bücher.example.com"}:  "https://xn--bcher-kva.example.com",
 		{"https", "[0:0::1]:8443"}:       "https://[::1]:8443",
 		{"http", "0x7f.1"}:               "http://127.0.0.1",
+		{"http", "0x"}:                   "http://0.0.0.0",
 	} {
 		if got := mustOrigin(t, in[0], in[1]).String(); got != want {
 			t.Errorf("NewOrigin(%q, %q) = %q, want %q", in[0], in[1], got, want)
 		}
+	}
+	if s := (Origin{}).String(); s != "" {
+		t.Errorf("the zero Origin is %q, want \"\"", s)
 	}
 }
 
