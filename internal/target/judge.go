@@ -1,6 +1,6 @@
-// Package target decides where a browser may be sent after a login: the
-// page it first asked for, the rd of a start request, and in the future
-// any other return target, all through one judge. A target is a path of
+// Package target decides where a browser may be sent after a login —
+// the page it first asked for, the rd of a start request — through one
+// judge for every return target. A target is a path of
 // this site, an absolute URL on the request's own origin (read as its
 // path), or an absolute URL on a host that return_hosts allows. Hosts are
 // read as browsers read them (the WHATWG URL rules: percent-decoding,
@@ -26,7 +26,7 @@ const MaxLen = 1024
 //     that was matched;
 //   - anything else: "/" and false.
 //
-// ok is false whenever raw was not followed as given.
+// ok is false when raw was refused, and the answer then "/".
 func Judge(raw string, self Origin, allowed Patterns) (target string, ok bool) {
 	if len(raw) > MaxLen || !plain(raw) {
 		return "/", false
@@ -59,14 +59,14 @@ type absolute struct {
 // parseAbsolute accepts "http(s)://authority[/path][?query][#fragment]"
 // with exactly two slashes: "https:host", "https:/host" and
 // "https:///host" find a host in browsers, or a path, depending on the
-// page they are followed from.
+// page they are followed from. (With a third slash the authority is
+// empty, and NewOrigin refuses it.)
 func parseAbsolute(raw string) (absolute, bool) {
 	scheme, rest, ok := strings.Cut(raw, ":")
 	if !ok {
 		return absolute{}, false
 	}
-	rest, ok = strings.CutPrefix(rest, "//")
-	if !ok || strings.HasPrefix(rest, "/") {
+	if rest, ok = strings.CutPrefix(rest, "//"); !ok {
 		return absolute{}, false
 	}
 	authority, tail := rest, ""
