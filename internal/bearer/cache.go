@@ -12,6 +12,14 @@
 //
 // It also reads the Authorization header (Parse) and derives the opaque
 // sid that stands for a token in a signed assertion (Key.SID).
+//
+// A request without a session goes through it like this: Parse its
+// Authorization lines (Absent: judged as without bearer tokens; Malformed:
+// 401); Lookup the token's KeyOf; on a miss, apply the login rate limits
+// and Check, which asks Instagram at most once per token at a time. An
+// error from Check is a 502, a Refused verdict a 401, and an acceptance
+// whose CheckedAt is before a revocation of its user is stale: ForgetUser
+// and Check again. A revocation seen in storage calls ForgetUser too.
 package bearer
 
 import (

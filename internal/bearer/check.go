@@ -27,6 +27,9 @@ type flight struct {
 // with it. A refusal is a Verdict with Refused set; an error is a failed
 // check (for a 502), or ctx's own.
 func (c *Cache) Check(ctx context.Context, k Key, token string) (Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, err // nobody is waiting: no call to Instagram
+	}
 	f, v, known := c.join(ctx, k, token)
 	if known {
 		return v, nil

@@ -166,3 +166,13 @@ func TestSingleFlightRefusal(t *testing.T) {
 		}
 	})
 }
+
+// A request already gone starts no check.
+func TestCheckWithEndedContext(t *testing.T) {
+	c, ig, _ := newCache(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Check(ctx, KeyOf("user:a"), "user:a"); !errors.Is(err, context.Canceled) || ig.count() != 0 {
+		t.Fatalf("%v, %d checks", err, ig.count())
+	}
+}
