@@ -67,7 +67,8 @@ func (p *Provider) appUsers() []appUser {
 }
 
 // RemoveApp is the user pressing "Remove" in Instagram's settings: the
-// user's tokens and pending codes stop working at once, and the site's
+// user's tokens and pending codes stop working at once (a token is then
+// answered GraphCodeInvalidToken with MsgAppNotAuthorized), and the site's
 // deauthorize callback (SetCallbacks) receives a signed request for the
 // user's app-scoped id, as from Meta. It returns the status the site
 // answered, or 0 with no error when no callback is registered.
@@ -79,8 +80,8 @@ func (p *Provider) RemoveApp(ctx context.Context, username string) (status int, 
 	return p.SendDeauthorize(ctx, nil, callback, UserID(username))
 }
 
-// revoke marks username's app removed, forgets the user's tokens and codes,
-// and returns the deauthorize callback URL.
+// revoke marks username's app removed, revokes the user's tokens, forgets
+// their codes, and returns the deauthorize callback URL.
 func (p *Provider) revoke(username string) (callback string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -91,7 +92,7 @@ func (p *Provider) revoke(username string) (callback string, err error) {
 	}
 	u.removed = now
 	p.users.put(username, u, now.Add(usersKept), now)
-	p.tokens.deleteIf(func(t tokenInfo) bool { return t.username == username })
+	p.revokeUserTokens(username)
 	p.codes.deleteIf(func(g grant) bool { return g.username == username })
 	return p.deauthorizeURL, nil
 }

@@ -183,9 +183,10 @@ h2{font-size:16px}
 .users form{display:flex;gap:8px;margin-top:4px}
 .users button{flex:0 1 auto;background:#efefef}
 .removed{color:#ed4956}
+.token{display:block;word-break:break-all;background:#fafafa;border:1px solid #dbdbdb;border-radius:4px;padding:8px;font-size:13px}
 .buttons{display:flex;gap:8px;margin-top:20px}
 button{flex:1;padding:8px;border-radius:8px;border:0;font-weight:600;cursor:pointer}
-#allow{background:#0095f6;color:#fff}
+#allow,.primary{background:#0095f6;color:#fff}
 #deny{background:#efefef;color:#262626}
 </style>`
 

@@ -6,14 +6,24 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
-	"time"
 )
 
-// Graph API error messages and codes. The messages are Instagram's own
-// wording unless said otherwise.
+// Graph API error messages, types and codes. The messages are Instagram's
+// own wording unless said otherwise.
 const (
 	MsgInvalidToken = "Invalid OAuth access token - Cannot parse access token"
-	MsgBadProof     = "Invalid appsecret_proof provided in the API argument"
+	// MsgBadProof answers an appsecret_proof that is not the HMAC of the
+	// token under the secret of the app the token was issued to: a wrong
+	// proof, or a token of another app (see MintOtherAppToken).
+	MsgBadProof = "Invalid appsecret_proof provided in the API argument"
+	// MsgProofRequired answers a call without appsecret_proof to an app
+	// that requires one (SetRequireProof).
+	MsgProofRequired = "API calls from the server require an appsecret_proof argument"
+
+	// GraphTypeOAuth is the type of most Graph errors, those about tokens
+	// among them; GraphTypeMethod is the type of the appsecret_proof ones.
+	GraphTypeOAuth  = "OAuthException"
+	GraphTypeMethod = "GraphMethodException"
 
 	// GraphCodeInvalidToken is the code of every answer about an access
 	// token that is unknown, expired or revoked: a client should give the
@@ -22,9 +32,14 @@ const (
 	// GraphSubcodeExpired goes with GraphCodeInvalidToken when the token
 	// has expired.
 	GraphSubcodeExpired = 463
+	// GraphCodeBadProof is the code of MsgBadProof and MsgProofRequired
+	// (Graph's generic "invalid parameter" code).
+	GraphCodeBadProof = 100
 )
 
 // serveMe is GET /me (and /vX.Y/me): the profile of the token's owner.
+// Like Graph, it checks a token first, then its appsecret_proof, which it
+// checks whenever one is sent, and requires under SetRequireProof.
 func (p *Provider) serveMe(w http.ResponseWriter, r *http.Request) {
 	p.userinfoRequests.Add(1)
 	p.mu.Lock()
@@ -39,14 +54,18 @@ func (p *Provider) serveMe(w http.ResponseWriter, r *http.Request) {
 	token := accessToken(r)
 	info, found, now := p.lookupToken(token)
 	if !found || !info.validAt(now) {
-		tokenError(w, info, found, now)
+		p.tokenError(w, info, found, now)
 		return
 	}
-	if requireProof && !hmac.Equal([]byte(q.Get("appsecret_proof")), []byte(p.proof(token))) {
-		graphError(w, http.StatusBadRequest, 100, MsgBadProof)
+	switch proof := q.Get("appsecret_proof"); {
+	case proof == "" && requireProof:
+		writeGraphError(w, http.StatusBadRequest, GraphTypeMethod, GraphCodeBadProof, 0, MsgProofRequired)
+		return
+	case proof != "" && !hmac.Equal([]byte(proof), []byte(AppSecretProof(p.secretOf(info), token))):
+		writeGraphError(w, http.StatusBadRequest, GraphTypeMethod, GraphCodeBadProof, 0, MsgBadProof)
 		return
 	}
-	profile, unknown := profileFields(info.username, q.Get("fields"))
+	profile, unknown := profileFields(p.appUserID(info), info.username, q.Get("fields"))
 	if unknown != "" {
 		graphError(w, http.StatusBadRequest, 100,
 			"(#100) Tried accessing nonexisting field ("+unknown+") on node type (User)")
@@ -68,18 +87,21 @@ func accessToken(r *http.Request) string {
 	return ""
 }
 
-// proof is the appsecret_proof a client must send with token.
-func (p *Provider) proof(token string) string {
-	mac := hmac.New(sha256.New, []byte(p.clientSecret))
+// AppSecretProof is the appsecret_proof that goes with token in a Graph
+// call: the hex HMAC-SHA256 of the token keyed with the secret of the app
+// the token was issued to.
+func AppSecretProof(secret, token string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(token))
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // profileFields answers only the fields asked for (id,username when none
 // are), like the Graph API; it returns the first field it does not know.
-func profileFields(username, fields string) (map[string]string, string) {
+// id is the user's id as the token's app sees it.
+func profileFields(id, username, fields string) (map[string]string, string) {
 	known := map[string]string{
-		"id":           UserID(username),
+		"id":           id,
 		"username":     username,
 		"user_id":      AccountID(username),
 		"account_type": "BUSINESS",
@@ -114,14 +136,14 @@ func (p *Provider) serveExchange(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusBadRequest, 1, msgUnknownError)
 	case q.Get("grant_type") != "ig_exchange_token":
 		graphError(w, http.StatusBadRequest, 100, msgUnsupportedGrant)
-	case q.Get("client_secret") != p.clientSecret:
+	case q.Get("client_secret") != p.secretOf(info): // the secret of the token's app
 		graphError(w, http.StatusBadRequest, 101, "Error validating client secret.")
 	case !found || !info.validAt(now):
-		tokenError(w, info, found, now)
+		p.tokenError(w, info, found, now)
 	case info.long: // only a short-lived token can be exchanged
 		graphError(w, http.StatusBadRequest, GraphCodeInvalidToken, MsgInvalidToken)
 	default:
-		token, expiresIn := p.newToken(info.username, true)
+		token, expiresIn := p.issue(tokenInfo{username: info.username, long: true, otherApp: info.otherApp})
 		writeLongToken(w, token, expiresIn)
 	}
 }
@@ -142,32 +164,17 @@ type longTokenAnswer struct {
 	ExpiresIn   int    `json:"expires_in"`
 }
 
-// tokenError answers for a token that lookupToken did not find, or found
-// expired at now.
-func tokenError(w http.ResponseWriter, info tokenInfo, found bool, now time.Time) {
-	if !found {
-		graphError(w, http.StatusBadRequest, GraphCodeInvalidToken, MsgInvalidToken)
-		return
-	}
-	// Facebook's wording, with its date format; the mock says UTC where
-	// Facebook says Pacific time.
-	const layout = "Monday, 02-Jan-06 15:04:05 MST"
-	graphErrorSub(w, http.StatusBadRequest, GraphCodeInvalidToken, GraphSubcodeExpired,
-		"Error validating access token: Session has expired on "+info.expires.UTC().Format(layout)+
-			". The current time is "+now.UTC().Format(layout)+".")
-}
-
-// graphError is the Graph API's nested error answer.
+// graphError is the Graph API's nested error answer, of type OAuthException.
 func graphError(w http.ResponseWriter, status, code int, message string) {
-	graphErrorSub(w, status, code, 0, message)
+	writeGraphError(w, status, GraphTypeOAuth, code, 0, message)
 }
 
-// graphErrorSub is graphError with an error_subcode, which the Graph API
-// leaves out when there is none.
-func graphErrorSub(w http.ResponseWriter, status, code, subcode int, message string) {
+// writeGraphError is the Graph API's nested error answer. subcode 0 leaves
+// error_subcode out, as the Graph API does when there is none.
+func writeGraphError(w http.ResponseWriter, status int, typ string, code, subcode int, message string) {
 	e := map[string]any{
 		"message":    message,
-		"type":       "OAuthException",
+		"type":       typ,
 		"code":       code,
 		"fbtrace_id": "A1b2C3",
 	}

@@ -24,11 +24,17 @@ const (
 type tokenInfo struct {
 	username string
 	long     bool
+	// otherApp says the token was issued to the second app (OtherClientID),
+	// not to the Provider's own.
+	otherApp bool
 	issued   time.Time
 	expires  time.Time
+	revoked  revocation // why the token no longer works before it expires
 }
 
-func (t tokenInfo) validAt(now time.Time) bool { return now.Before(t.expires) }
+func (t tokenInfo) validAt(now time.Time) bool {
+	return t.revoked == notRevoked && now.Before(t.expires)
+}
 
 // SetClock replaces the Provider's clock, time.Now by default, so that a
 // test can share one clock with the code under test and reach expiry
@@ -84,25 +90,30 @@ func (p *Provider) SetRefreshKeepsToken(keep bool) {
 	p.refreshKeepsToken = keep
 }
 
-// newToken issues an access token for username: short-lived (1 hour) or
-// long-lived (60 days, or SetLongLifetime). expiresIn is what an answer
-// carrying it reports.
+// newToken issues an access token of the Provider's own app for username:
+// short-lived (1 hour) or long-lived (60 days, or SetLongLifetime).
+// expiresIn is what an answer carrying it reports.
 func (p *Provider) newToken(username string, long bool) (token string, expiresIn int) {
+	return p.issue(tokenInfo{username: username, long: long})
+}
+
+// issue stores a new token for t's user, app and kind.
+func (p *Provider) issue(t tokenInfo) (token string, expiresIn int) {
 	token = randomString("IGAA", 96)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return token, p.putToken(token, username, long)
+	return token, p.putToken(token, t)
 }
 
-// putToken stores token as issued now and returns its expires_in. The
-// caller holds p.mu.
-func (p *Provider) putToken(token, username string, long bool) (expiresIn int) {
+// putToken stores token for t's user, app and kind, as issued now, and
+// returns its expires_in. The caller holds p.mu.
+func (p *Provider) putToken(token string, t tokenInfo) (expiresIn int) {
 	lifetime := shortLifetime
-	if long {
+	if t.long {
 		lifetime = p.longLifetime
 	}
 	now := p.now()
-	info := tokenInfo{username: username, long: long, issued: now, expires: now.Add(lifetime)}
+	info := tokenInfo{username: t.username, long: t.long, otherApp: t.otherApp, issued: now, expires: now.Add(lifetime)}
 	p.tokens.put(token, info, info.expires.Add(tokenRetention), now)
 	if lifetime == defaultLongLifetime {
 		return longExpiresIn

@@ -15,6 +15,10 @@
 //     RequestDataDeletion);
 //   - a clock to share with the code under test (SetClock) and shorter
 //     lifetimes (SetLongLifetime), to reach expiry without waiting;
+//   - tokens minted without a login, for the Provider's own app and for a
+//     second one (MintToken, MintOtherAppToken), tokens revoked one by one
+//     (RevokeToken), and a /dev/token page handing a developer a token for
+//     curl;
 //   - faults: slow or broken answers (SetTokenFault, SetUserinfoFail,
 //     SetExchangeFail, SetRefreshFail) and a server whose idle keep-alive
 //     connections fail the next POST (StartClosingIdle).
@@ -231,6 +235,12 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.serveToken(w, r)
+	case devTokenPath:
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		p.serveDevToken(w, r)
 	case settingsPath:
 		switch r.Method {
 		case http.MethodGet:

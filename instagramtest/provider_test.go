@@ -417,7 +417,8 @@ func TestMe(t *testing.T) {
 	s := Start(t, testClient, testSecret)
 	token := shortToken(t, s, "alice")
 	badToken := `{"error":{"code":190,"fbtrace_id":"A1b2C3","message":"` + MsgInvalidToken + `","type":"OAuthException"}}`
-	badProof := `{"error":{"code":100,"fbtrace_id":"A1b2C3","message":"` + MsgBadProof + `","type":"OAuthException"}}`
+	badProof := `{"error":{"code":100,"fbtrace_id":"A1b2C3","message":"` + MsgBadProof + `","type":"GraphMethodException"}}`
+	noProof := `{"error":{"code":100,"fbtrace_id":"A1b2C3","message":"` + MsgProofRequired + `","type":"GraphMethodException"}}`
 	idName := `{"id":"` + UserID("alice") + `","username":"alice"}`
 	cases := []struct {
 		name, url string
@@ -430,7 +431,7 @@ func TestMe(t *testing.T) {
 		{"user_id", meURL(s.UserinfoURL(), token, proofOf(token), "user_id"), 200,
 			`{"user_id":"` + AccountID("alice") + `"}`},
 		{"unknown field", meURL(s.UserinfoURL(), token, proofOf(token), "id,email"), 400, ""},
-		{"no proof", meURL(s.UserinfoURL(), token, "", ""), 400, badProof},
+		{"no proof", meURL(s.UserinfoURL(), token, "", ""), 400, noProof},
 		{"wrong proof", meURL(s.UserinfoURL(), token, proofOf(token+"x"), ""), 400, badProof},
 		{"bad token", meURL(s.UserinfoURL(), "IGAAnope", proofOf("IGAAnope"), ""), 400, badToken},
 		{"no token", s.UserinfoURL(), 400, badToken},
@@ -448,6 +449,10 @@ func TestMe(t *testing.T) {
 	s.SetRequireProof(false)
 	if status, _, body := do(t, "GET", meURL(s.UserinfoURL(), token, "", ""), nil); body != idName {
 		t.Fatalf("proof not required: %d %s", status, body)
+	}
+	// A proof that is sent is checked, required or not.
+	if status, _, body := do(t, "GET", meURL(s.UserinfoURL(), token, proofOf(token+"x"), ""), nil); body != badProof {
+		t.Fatalf("wrong proof, not required: %d %s", status, body)
 	}
 
 	req, _ := http.NewRequest("GET", s.UserinfoURL(), nil)

@@ -35,7 +35,7 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Query().Get("grant_type") != "ig_refresh_token":
 		graphError(w, http.StatusBadRequest, 100, msgUnsupportedGrant)
 	case !found || !info.validAt(now):
-		tokenError(w, info, found, now)
+		p.tokenError(w, info, found, now)
 	case !info.long:
 		graphError(w, http.StatusBadRequest, GraphCodeInvalidToken, MsgRefreshShortToken)
 	case now.Sub(info.issued) < minAge:
@@ -43,18 +43,19 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) {
 			"(#10) This long-lived access token cannot be refreshed yet: it was issued %v ago, and a token must be at least %v old",
 			now.Sub(info.issued).Round(time.Second), minAge))
 	default:
-		token, expiresIn := p.refreshToken(token, info.username)
+		token, expiresIn := p.refreshToken(token, info)
 		writeLongToken(w, token, expiresIn)
 	}
 }
 
-// refreshToken issues the refreshed token: a new string, or the same one
-// with its lifetime restarted under SetRefreshKeepsToken.
-func (p *Provider) refreshToken(token, username string) (string, int) {
+// refreshToken issues the refreshed token, for the same user and app: a
+// new string, or the same one with its lifetime restarted under
+// SetRefreshKeepsToken.
+func (p *Provider) refreshToken(token string, info tokenInfo) (string, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.refreshKeepsToken {
 		token = randomString("IGAA", 96)
 	}
-	return token, p.putToken(token, username, true)
+	return token, p.putToken(token, tokenInfo{username: info.username, long: true, otherApp: info.otherApp})
 }

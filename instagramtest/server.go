@@ -56,6 +56,10 @@ func (s *Server) ExchangeURL() string { return s.URL + "/access_token" }
 // RefreshURL is the long-lived token refresh.
 func (s *Server) RefreshURL() string { return s.URL + "/refresh_access_token" }
 
+// DevTokenURL is the mock's developer page, which hands out a long-lived
+// token for a username.
+func (s *Server) DevTokenURL() string { return s.URL + devTokenPath }
+
 // SettingsURL is the mock's "Apps and websites" page, where a user removes
 // the app or asks for data deletion.
 func (s *Server) SettingsURL() string { return s.URL + settingsPath }

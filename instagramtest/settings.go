@@ -157,5 +157,6 @@ Data deletion URL: {{with .DataDeletionURL}}<code id="data-deletion-url">{{.}}</
 </form></li>{{end}}
 </ul>
 {{with .More}}<p class="small">And {{.}} more, not listed.</p>{{end}}
+<p class="small"><a id="dev-token" href="` + devTokenPath + `">Developer token</a>: a token for curl (mock only)</p>
 </main></body></html>
 `))

@@ -57,6 +57,30 @@ func (s *store[V]) take(key string, now time.Time) (V, bool) {
 	return v, ok
 }
 
+// update replaces the value of key, if it exists and has not expired, with
+// change(value), keeping its expiry and its place in the queue; it reports
+// whether it did.
+func (s *store[V]) update(key string, now time.Time, change func(V) V) bool {
+	e, ok := s.items[key]
+	if !ok || !now.Before(e.expires) {
+		return false
+	}
+	e.value = change(e.value)
+	s.items[key] = e
+	return true
+}
+
+// updateIf is update for every entry whose value matches, expired or not.
+// It visits them all, so it is for rare events, like deleteIf.
+func (s *store[V]) updateIf(match func(V) bool, change func(V) V) {
+	for key, e := range s.items {
+		if match(e.value) {
+			e.value = change(e.value)
+			s.items[key] = e
+		}
+	}
+}
+
 // deleteIf deletes every entry whose value matches. It visits them all, so
 // it is for rare events (a user removing the app), not for each request.
 func (s *store[V]) deleteIf(match func(V) bool) {

@@ -3,6 +3,7 @@ package instagramtest
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,5 +88,33 @@ func TestStoreValues(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []int{2, 3}) {
 		t.Fatalf("values %v, want [2 3]", got)
+	}
+}
+
+// update changes a value in place: same expiry, and still pruned in its
+// original turn; an expired or unknown key is left alone.
+func TestStoreUpdate(t *testing.T) {
+	now := time.Now()
+	s := newStore[string](2)
+	s.put("a", "alice", now.Add(time.Hour), now)
+	s.put("b", "bob", now.Add(time.Minute), now)
+	upper := func(v string) string { return strings.ToUpper(v) }
+	if !s.update("a", now, upper) {
+		t.Fatal("update of a live key failed")
+	}
+	if v, ok := s.get("a", now.Add(59*time.Minute)); !ok || v != "ALICE" {
+		t.Fatalf("after update: %q %v", v, ok)
+	}
+	if s.update("b", now.Add(time.Minute), upper) || s.update("nope", now, upper) {
+		t.Fatal("update changed an expired or unknown key")
+	}
+	s.put("c", "carol", now.Add(time.Hour), now) // over the limit: "a" goes first
+	if _, ok := s.get("a", now); ok {
+		t.Fatal("the updated entry lost its place in the queue")
+	}
+
+	s.updateIf(func(v string) bool { return v == "carol" }, upper)
+	if v, _ := s.get("c", now); v != "CAROL" {
+		t.Fatalf("updateIf: %q", v)
 	}
 }
