@@ -54,37 +54,45 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 // UnmarshalCaddyfile parses the directive:
 //
 //	instagram_auth [<matcher>] {
-//	    client_id          <id>
-//	    client_secret      <secret>
-//	    redirect_uri       <url|path>
-//	    scope              <scope...>
-//	    authorize_url      <url>
-//	    token_url          <url>
-//	    userinfo_url       <url>|off
-//	    long_lived_token   <url>|off
-//	    token_refresh      <url>|off
-//	    cookie_name        <name>
-//	    cookie_domain      <domain>
-//	    cookie_secret      <key> [<old key...>]
+//	    client_id              <id>
+//	    client_secret          <secret>
+//	    redirect_uri           <url|path>
+//	    scope                  <scope...>
+//	    authorize_url          <url>
+//	    token_url              <url>
+//	    userinfo_url           <url>|off
+//	    long_lived_token       <url>|off
+//	    token_refresh          <url>|off
+//	    cookie_name            <name>
+//	    cookie_domain          <domain>
+//	    cookie_secret          <key> [<old key...>]
 //	    insecure_cookies
-//	    session_lifetime   <duration>
-//	    session_idle       <duration>
-//	    timeout            <duration>
-//	    logout_path        <path>
-//	    logout_redirect    <path|url>
-//	    whoami_path        <path>
-//	    deauthorize_path   <path>
-//	    data_deletion_path <path>
+//	    session_lifetime       <duration>
+//	    session_idle           <duration>
+//	    timeout                <duration>
+//	    logout_path            <path>
+//	    logout_redirect        <path|url>
+//	    whoami_path            <path>
+//	    deauthorize_path       <path>
+//	    data_deletion_path     <path>
+//	    auth_path              <path>
+//	    start_path             <path>
+//	    assertion_header       <header>
+//	    jwks_path              <path>
+//	    assertion_key_rotation <duration>|off
+//	    allow_bearer
+//	    return_hosts           <host-pattern...>
 //	    allow_preflight
-//	    login_rate_limit   <count> <duration>|off
-//	    allow_users        <id|username...>
-//	    header_user_id     <header>
-//	    header_username    <header>
-//	    header_token       <header>|off
+//	    login_rate_limit       <count> <duration>|off
+//	    allow_users            <id|username...>
+//	    header_user_id         <header>
+//	    header_username        <header>
+//	    header_token           <header>|off
 //	}
 //
-// The parser checks the syntax; then the options are validated as
-// Provision validates them, and each error names the option and its line.
+// The parser checks the syntax, as the options table (options.go) says
+// each option is written; then the options are validated as Provision
+// validates them, and each error names the option and its line.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -92,22 +100,34 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	lines := map[string]int{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		option := d.Val()
-		if _, seen := lines[option]; seen && option != "allow_users" {
-			return d.Errf("%s given twice", option)
+		opt, known := optionNamed(d.Val())
+		if !known {
+			return unknownOption(d)
 		}
-		lines[option] = d.Line()
-		if err := h.parseOption(d, option); err != nil {
+		if _, seen := lines[opt.name]; seen && !opt.repeat {
+			return d.Errf("%s given twice", opt.name)
+		}
+		lines[opt.name] = d.Line()
+		if err := parseOption(d, opt, opt.field(h)); err != nil {
 			return err
 		}
 	}
-	return h.validateAdapted(d, lines)
+	return validateAdapted(h, d, lines)
+}
+
+// unknownOption refuses a subdirective the table does not hold, naming
+// the option a typo most likely meant.
+func unknownOption(d *caddyfile.Dispenser) error {
+	if near := nearestOption(d.Val()); near != "" {
+		return d.Errf("unrecognized subdirective %q (did you mean %s?)", d.Val(), near)
+	}
+	return d.Errf("unrecognized subdirective %q", d.Val())
 }
 
 // validateAdapted runs the config checks on a copy with defaults in, and
 // reports each error at the line of its option (or of the directive, for
 // a required option that is missing).
-func (h *Handler) validateAdapted(d *caddyfile.Dispenser, lines map[string]int) error {
+func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) error {
 	check := *h
 	check.Scope = append([]string(nil), h.Scope...)
 	check.applyDefaults()
@@ -116,7 +136,7 @@ func (h *Handler) validateAdapted(d *caddyfile.Dispenser, lines map[string]int) 
 		line, given := lines[e.option]
 		if !given {
 			line = d.Line()
-			if e.option == "client_id" || e.option == "client_secret" {
+			if e.option == optClientID || e.option == optClientSecret {
 				e.err = errors.New("is required")
 			}
 		}
@@ -125,110 +145,59 @@ func (h *Handler) validateAdapted(d *caddyfile.Dispenser, lines map[string]int) 
 	return errors.Join(errs...)
 }
 
-// Options by the arguments they take.
-var (
-	listOptions = map[string]bool{"scope": true, "cookie_secret": true, "allow_users": true}
-	oneOptions  = map[string]bool{
-		"client_id": true, "client_secret": true, "redirect_uri": true,
-		"authorize_url": true, "token_url": true, "userinfo_url": true,
-		"long_lived_token": true, "token_refresh": true, "cookie_name": true,
-		"cookie_domain": true, "logout_path": true, "logout_redirect": true,
-		"whoami_path": true, "deauthorize_path": true, "data_deletion_path": true,
-		"header_user_id": true, "header_username": true, "header_token": true,
-	}
-	durationOptions = map[string]bool{"session_lifetime": true, "session_idle": true, "timeout": true}
-)
-
-// parseOption reads one subdirective's arguments.
-func (h *Handler) parseOption(d *caddyfile.Dispenser, option string) error {
+// parseOption reads one subdirective's arguments into its field.
+func parseOption(d *caddyfile.Dispenser, opt *option, field any) error {
 	args := d.RemainingArgs()
-	switch {
-	case option == "insecure_cookies" || option == "allow_preflight":
+	if opt.kind == kindFlag {
 		if len(args) != 0 {
-			return d.Errf("%s takes no argument", option)
+			return d.Errf("%s takes no argument", opt.name)
 		}
-		*h.flag(option) = true
-	case option == "login_rate_limit":
-		return h.parseRateLimitOption(d, args)
-	case listOptions[option]:
-		if len(args) == 0 {
-			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
+		*field.(*bool) = true
+		return nil
+	}
+	if len(args) == 0 || (len(args) == 1 && args[0] == "" && opt.kind == kindOne) {
+		return d.Errf("%s: missing value%s", opt.name, unsetVariableHint(d))
+	}
+	switch opt.kind {
+	case kindList:
+		list := field.(*[]string)
+		if opt.repeat {
+			*list = append(*list, args...)
+		} else {
+			*list = args
 		}
-		h.setList(option, args)
-	case durationOptions[option]:
-		return h.parseDurationOption(d, option, args)
-	case oneOptions[option]:
-		if len(args) == 0 || (len(args) == 1 && args[0] == "") {
-			return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
-		}
-		if len(args) != 1 {
-			return d.Errf("%s takes exactly one argument, got %d", option, len(args))
-		}
-		*h.stringField(option) = args[0]
+	case kindDuration:
+		return parseDuration(d, opt.name, args, field.(*caddy.Duration))
+	case kindRateLimit:
+		return parseRateLimitOption(d, args, field.(*string))
 	default:
-		return d.Errf("unrecognized subdirective %q", option)
+		if len(args) != 1 {
+			return d.Errf("%s takes exactly one argument, got %d", opt.name, len(args))
+		}
+		*field.(*string) = args[0]
 	}
 	return nil
 }
 
-func (h *Handler) flag(option string) *bool {
-	if option == "allow_preflight" {
-		return &h.AllowPreflight
-	}
-	return &h.InsecureCookies
-}
-
-func (h *Handler) setList(option string, args []string) {
-	switch option {
-	case "scope":
-		h.Scope = args
-	case "cookie_secret":
-		h.CookieSecret = args
-	case "allow_users":
-		h.AllowUsers = append(h.AllowUsers, args...)
-	}
-}
-
-func (h *Handler) stringField(option string) *string {
-	return map[string]*string{
-		"client_id": &h.ClientID, "client_secret": &h.ClientSecret, "redirect_uri": &h.RedirectURI,
-		"authorize_url": &h.AuthorizeURL, "token_url": &h.TokenURL, "userinfo_url": &h.UserinfoURL,
-		"long_lived_token": &h.LongLivedURL, "token_refresh": &h.TokenRefreshURL,
-		"cookie_name": &h.CookieName, "cookie_domain": &h.CookieDomain,
-		"logout_path": &h.LogoutPath, "logout_redirect": &h.LogoutRedirect, "whoami_path": &h.WhoamiPath,
-		"deauthorize_path": &h.DeauthorizePath, "data_deletion_path": &h.DataDeletionPath,
-		"header_user_id": &h.HeaderUserID, "header_username": &h.HeaderUsername, "header_token": &h.HeaderToken,
-	}[option]
-}
-
-func (h *Handler) parseDurationOption(d *caddyfile.Dispenser, option string, args []string) error {
-	if len(args) == 0 {
-		return d.Errf("%s: missing value%s", option, unsetVariableHint(d))
-	}
+func parseDuration(d *caddyfile.Dispenser, name string, args []string, field *caddy.Duration) error {
 	raw := strings.Join(args, " ")
 	dur, err := caddy.ParseDuration(strings.Join(args, ""))
 	if len(args) != 1 || err != nil {
-		return d.Errf("%s: bad duration %q: write it as one word, such as 90m, 12h or 30d", option, raw)
+		return d.Errf("%s: bad duration %q: write it as one word, such as 90m, 12h or 30d", name, raw)
 	}
-	field := map[string]*caddy.Duration{
-		"session_lifetime": &h.SessionLifetime, "session_idle": &h.SessionIdle, "timeout": &h.Timeout,
-	}[option]
 	*field = caddy.Duration(dur)
 	if dur <= 0 {
-		return d.Errf("%s: must be positive", option)
+		return d.Errf("%s: must be positive", name)
 	}
 	return nil
 }
 
-func (h *Handler) parseRateLimitOption(d *caddyfile.Dispenser, args []string) error {
+func parseRateLimitOption(d *caddyfile.Dispenser, args []string, field *string) error {
 	raw := strings.Join(args, " ")
-	if len(args) == 0 {
-		return d.Errf("login_rate_limit: missing value%s", unsetVariableHint(d))
-	}
 	if _, err := parseRateLimit(raw); err != nil || (len(args) != 2 && raw != optionOff) {
-		return d.Errf("login_rate_limit: %q is not <count> <duration> (such as 30 1m) or off", raw)
+		return d.Errf("%s: %q is not <count> <duration> (such as 30 1m) or off", optLoginRateLimit, raw)
 	}
-	h.LoginRateLimit = raw
+	*field = raw
 	return nil
 }
 

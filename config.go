@@ -30,13 +30,17 @@ const (
 	defaultWhoamiPath       = "/oauth2/instagram/whoami"
 	defaultDeauthorizePath  = "/oauth2/instagram/deauthorize"
 	defaultDataDeletionPath = "/oauth2/instagram/data-deletion"
+	defaultAuthPath         = "/oauth2/instagram/auth"
+	defaultStartPath        = "/oauth2/instagram/start"
+	defaultJWKSPath         = "/oauth2/instagram/jwks.json"
+	defaultKeyRotation      = "30d"
 	defaultLoginRateLimit   = "30 1m"
 	defaultHeaderUserID     = "X-Instagram-User-Id"
 	defaultHeaderUsername   = "X-Instagram-Username"
 	defaultHeaderToken      = "X-Instagram-Access-Token"
 
 	// optionOff turns off userinfo_url, long_lived_token, token_refresh,
-	// login_rate_limit and header_token.
+	// login_rate_limit, header_token and assertion_key_rotation.
 	optionOff = "off"
 )
 
@@ -87,6 +91,10 @@ func (h *Handler) applyDefaults() {
 	setDefault(&h.WhoamiPath, defaultWhoamiPath)
 	setDefault(&h.DeauthorizePath, defaultDeauthorizePath)
 	setDefault(&h.DataDeletionPath, defaultDataDeletionPath)
+	setDefault(&h.AuthPath, defaultAuthPath)
+	setDefault(&h.StartPath, defaultStartPath)
+	setDefault(&h.JWKSPath, defaultJWKSPath)
+	setDefault(&h.AssertionKeyRotation, defaultKeyRotation)
 	setDefault(&h.LoginRateLimit, defaultLoginRateLimit)
 	setDefault(&h.HeaderUserID, defaultHeaderUserID)
 	setDefault(&h.HeaderUsername, defaultHeaderUsername)
@@ -142,21 +150,19 @@ func (h *Handler) resolvePlaceholders() error {
 		}
 		*field = v
 	}
-	one("client_id", &h.ClientID)
-	one("client_secret", &h.ClientSecret)
-	one("redirect_uri", &h.RedirectURI)
-	one("authorize_url", &h.AuthorizeURL)
-	one("token_url", &h.TokenURL)
-	one("userinfo_url", &h.UserinfoURL)
-	one("long_lived_token", &h.LongLivedURL)
-	one("token_refresh", &h.TokenRefreshURL)
-	one("cookie_domain", &h.CookieDomain)
-	one("logout_redirect", &h.LogoutRedirect)
-	for i := range h.CookieSecret {
-		one("cookie_secret", &h.CookieSecret[i])
-	}
-	for i := range h.AllowUsers {
-		one("allow_users", &h.AllowUsers[i])
+	for _, opt := range options {
+		switch field := opt.field(h).(type) {
+		case *string:
+			if opt.env {
+				one(opt.name, field)
+			}
+		case *[]string:
+			for i := range *field {
+				if opt.env {
+					one(opt.name, &(*field)[i])
+				}
+			}
+		}
 	}
 	return errs.join()
 }
@@ -242,41 +248,43 @@ func (h *Handler) validate() optionErrors {
 	var errs optionErrors
 	check := errs.add
 	if h.ClientID == "" {
-		check("client_id", errors.New("required"))
+		check(optClientID, errors.New("required"))
 	}
 	if h.ClientSecret == "" {
-		check("client_secret", errors.New("required"))
+		check(optClientSecret, errors.New("required"))
 	}
-	check("redirect_uri", checkRedirectURI(h.RedirectURI))
+	check(optRedirectURI, checkRedirectURI(h.RedirectURI))
 	for _, s := range h.Scope {
-		check("scope", checkScope(s))
+		check(optScope, checkScope(s))
 	}
-	check("authorize_url", checkEndpoint(h.AuthorizeURL, false))
-	check("token_url", checkEndpoint(h.TokenURL, false))
-	check("userinfo_url", checkEndpoint(h.UserinfoURL, true))
-	check("long_lived_token", checkEndpoint(h.LongLivedURL, true))
-	check("token_refresh", checkEndpoint(h.TokenRefreshURL, true))
-	check("cookie_name", checkCookieName(h.CookieName, h.CookieDomain, h.InsecureCookies))
-	check("cookie_domain", checkCookieDomain(h.CookieDomain))
+	check(optAuthorizeURL, checkEndpoint(h.AuthorizeURL, false))
+	check(optTokenURL, checkEndpoint(h.TokenURL, false))
+	check(optUserinfoURL, checkEndpoint(h.UserinfoURL, true))
+	check(optLongLivedToken, checkEndpoint(h.LongLivedURL, true))
+	check(optTokenRefresh, checkEndpoint(h.TokenRefreshURL, true))
+	check(optCookieName, checkCookieName(h.CookieName, h.CookieDomain, h.InsecureCookies))
+	check(optCookieDomain, checkCookieDomain(h.CookieDomain))
 	for _, s := range h.CookieSecret {
 		if !hasPlaceholder(s) {
-			check("cookie_secret", seal.CheckSecret(s))
+			check(optCookieSecret, seal.CheckSecret(s))
 		}
 	}
-	check("session_lifetime", checkSessionDuration(h.SessionLifetime))
+	check(optSessionLifetime, checkSessionDuration(h.SessionLifetime))
 	if h.SessionIdle != 0 {
-		check("session_idle", checkSessionDuration(h.SessionIdle))
+		check(optSessionIdle, checkSessionDuration(h.SessionIdle))
 	}
-	check("timeout", checkPositive(h.Timeout))
-	check("logout_redirect", checkLogoutRedirect(h.LogoutRedirect))
-	check("login_rate_limit", checkRateLimit(h.LoginRateLimit))
+	check(optTimeout, checkPositive(h.Timeout))
+	check(optLogoutRedirect, checkLogoutRedirect(h.LogoutRedirect))
+	check(optLoginRateLimit, checkRateLimit(h.LoginRateLimit))
+	check(optAssertionKeyRotation, checkKeyRotation(h.AssertionKeyRotation))
 	for _, u := range h.AllowUsers {
-		check("allow_users", checkAllowedUser(u))
+		check(optAllowUsers, checkAllowedUser(u))
 	}
 	if h.UserinfoURL == optionOff && allowsUsernames(h.AllowUsers) {
-		check("allow_users", errors.New("lists usernames, but userinfo_url is off, so no username is ever known "+
-			"and those users could never log in: list their ids, or turn userinfo_url on"))
+		check(optAllowUsers, errors.New("lists usernames, but "+optUserinfoURL+" is off, so no username is ever known "+
+			"and those users could never log in: list their ids, or turn "+optUserinfoURL+" on"))
 	}
+	check(optReturnHosts, h.checkReturnHosts())
 	h.validatePaths(check)
 	h.validateHeaders(check)
 	return errs
@@ -289,17 +297,20 @@ func (h *Handler) validatePaths(check func(string, error)) {
 	if hasPlaceholder(h.RedirectURI) {
 		callback = ""
 	} else if callback == "/" {
-		check("redirect_uri", errors.New("needs a path of its own: the callback would take over /"))
+		check(optRedirectURI, errors.New("needs a path of its own: the callback would take over /"))
 	}
 	seen := map[string]string{}
 	if callback != "" {
-		seen[callback] = "the redirect_uri path"
+		seen[callback] = "the " + optRedirectURI + " path"
 	}
 	for _, p := range []struct{ option, path string }{
-		{"logout_path", h.LogoutPath},
-		{"whoami_path", h.WhoamiPath},
-		{"deauthorize_path", h.DeauthorizePath},
-		{"data_deletion_path", h.DataDeletionPath},
+		{optLogoutPath, h.LogoutPath},
+		{optWhoamiPath, h.WhoamiPath},
+		{optDeauthorizePath, h.DeauthorizePath},
+		{optDataDeletionPath, h.DataDeletionPath},
+		{optAuthPath, h.AuthPath},
+		{optStartPath, h.StartPath},
+		{optJWKSPath, h.JWKSPath},
 	} {
 		if err := checkPath(p.path); err != nil {
 			check(p.option, err)
@@ -313,18 +324,27 @@ func (h *Handler) validatePaths(check func(string, error)) {
 	}
 }
 
-// validateHeaders checks the identity header names, which must be three
-// different headers.
+// validateHeaders checks the header names the handler sets upstream,
+// which must all be different headers.
 func (h *Handler) validateHeaders(check func(string, error)) {
-	check("header_user_id", checkHTTPName(h.HeaderUserID))
-	check("header_username", checkHTTPName(h.HeaderUsername))
-	if foldName(h.HeaderUsername) == foldName(h.HeaderUserID) {
-		check("header_username", errors.New("names the same header as header_user_id"))
-	}
-	if h.HeaderToken != optionOff {
-		check("header_token", checkHTTPName(h.HeaderToken))
-		if t := foldName(h.HeaderToken); t == foldName(h.HeaderUserID) || t == foldName(h.HeaderUsername) {
-			check("header_token", errors.New("names the same header as another header option"))
+	seen := map[string]string{}
+	for _, hd := range []struct{ option, name string }{
+		{optHeaderUserID, h.HeaderUserID},
+		{optHeaderUsername, h.HeaderUsername},
+		{optHeaderToken, h.HeaderToken},
+		{optAssertionHeader, h.AssertionHeader},
+	} {
+		if hd.name == "" && hd.option == optAssertionHeader || hd.name == optionOff && hd.option == optHeaderToken {
+			continue // none: the default of the one, a choice for the other
 		}
+		if err := checkHTTPName(hd.name); err != nil {
+			check(hd.option, err)
+			continue
+		}
+		if other, dup := seen[foldName(hd.name)]; dup {
+			check(hd.option, fmt.Errorf("names the same header as %s", other))
+			continue
+		}
+		seen[foldName(hd.name)] = hd.option
 	}
 }

@@ -75,7 +75,8 @@ func TestEnvPlaceholdersResolveInEveryOption(t *testing.T) {
 		case "allow_users":
 			h.AllowUsers = []string{"17841400000000002", placeholder}
 		default:
-			*h.stringField(option) = placeholder
+			opt, _ := optionNamed(option)
+			*opt.field(h).(*string) = placeholder
 		}
 	}
 	cfg, err := h.prepare()
@@ -90,7 +91,8 @@ func TestEnvPlaceholdersResolveInEveryOption(t *testing.T) {
 		case "allow_users":
 			got = h.AllowUsers[1]
 		default:
-			got = *h.stringField(option)
+			opt, _ := optionNamed(option)
+			got = *opt.field(h).(*string)
 		}
 		if got != want {
 			t.Errorf("%s = %q, want %q from the environment", option, got, want)

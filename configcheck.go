@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/assertion"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
 	"github.com/caddyserver/caddy/v2"
 )
 
@@ -232,4 +235,58 @@ func isAlnumOr(s, extra string) bool {
 		}
 	}
 	return true
+}
+
+// keyRotation reads assertion_key_rotation: 0 for off.
+func keyRotation(raw string) (time.Duration, error) {
+	if raw == optionOff {
+		return 0, nil
+	}
+	d, err := caddy.ParseDuration(raw)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: write it as one word, such as 30d or 12h, or off", raw)
+	}
+	if d < assertion.MinRotation {
+		return 0, fmt.Errorf("%q is shorter than %v: verifiers could not keep up with the keys", raw, assertion.MinRotation)
+	}
+	return d, nil
+}
+
+func checkKeyRotation(raw string) error {
+	_, err := keyRotation(raw)
+	return err
+}
+
+// checkReturnHosts: return_hosts works only with cookie_domain, which
+// carries the login's cookies across the hosts, and with one absolute
+// redirect_uri on a host within it, the one URI registered with Instagram.
+func (h *Handler) checkReturnHosts() error {
+	if len(h.ReturnHosts) == 0 || slices.ContainsFunc(h.ReturnHosts, hasPlaceholder) || hasPlaceholder(h.CookieDomain) {
+		return nil // nothing to check, or checked once Provision has resolved it
+	}
+	if h.CookieDomain == "" {
+		return errors.New("needs " + optCookieDomain + ": the login's cookies must reach every host it names")
+	}
+	if _, err := target.ParsePatterns(h.ReturnHosts, h.CookieDomain); err != nil {
+		return err
+	}
+	cb := callbackHost(h.RedirectURI)
+	if cb == "" || hasPlaceholder(h.RedirectURI) {
+		if hasPlaceholder(h.RedirectURI) {
+			return nil
+		}
+		return errors.New("needs an absolute " + optRedirectURI + " on one host within " + optCookieDomain +
+			": the one redirect URI registered with Instagram, shared by every host")
+	}
+	if !domainHolds(h.CookieDomain, hostOnly(cb)) {
+		return fmt.Errorf("%s's host %s is not within %s %s: the callback could not read the login's cookie",
+			optRedirectURI, hostOnly(cb), optCookieDomain, h.CookieDomain)
+	}
+	return nil
+}
+
+// domainHolds reports whether a cookie for domain is sent to host.
+func domainHolds(domain, host string) bool {
+	d := strings.ToLower(strings.TrimPrefix(domain, "."))
+	return d != "" && (host == d || strings.HasSuffix(host, "."+d))
 }

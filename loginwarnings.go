@@ -65,12 +65,7 @@ func callbackHost(redirectURI string) string {
 // the same host (cookies ignore ports), or both within cookie_domain.
 func (h *Handler) cookieReaches(host, callback string) bool {
 	a, b := hostOnly(host), hostOnly(callback)
-	if a == b {
-		return true
-	}
-	d := strings.ToLower(strings.TrimPrefix(h.CookieDomain, "."))
-	within := func(x string) bool { return x == d || strings.HasSuffix(x, "."+d) }
-	return d != "" && within(a) && within(b)
+	return a == b || domainHolds(h.CookieDomain, a) && domainHolds(h.CookieDomain, b)
 }
 
 func hostOnly(hostport string) string {

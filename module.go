@@ -105,6 +105,29 @@ type Handler struct {
 	// Meta's data deletion callback and its status page.
 	// Default: /oauth2/instagram/data-deletion.
 	DataDeletionPath string `json:"data_deletion_path,omitempty"`
+	// The path other proxies ask whether a request has a session (nginx
+	// auth_request, Traefik forwardAuth, Caddy's forward_auth): 200 with
+	// the identity on the response, or 401. Default: /oauth2/instagram/auth.
+	AuthPath string `json:"auth_path,omitempty"`
+	// The path that starts a login returning to ?rd=<target>.
+	// Default: /oauth2/instagram/start.
+	StartPath string `json:"start_path,omitempty"`
+	// The request header carrying a signed identity assertion (an ES256
+	// JWT) upstream. Default: none, so no assertion.
+	AssertionHeader string `json:"assertion_header,omitempty"`
+	// Where the public keys of the assertions are published, with
+	// assertion_header. Default: /oauth2/instagram/jwks.json.
+	JWKSPath string `json:"jwks_path,omitempty"`
+	// How long an assertion signing key signs before the next replaces it:
+	// a duration of at least 1m, or "off". Default: 30d.
+	AssertionKeyRotation string `json:"assertion_key_rotation,omitempty"`
+	// Accepts `Authorization: Bearer <Instagram token>` from apps, checked
+	// with Instagram, on requests without a session.
+	AllowBearer bool `json:"allow_bearer,omitempty"`
+	// With cookie_domain: the hosts a login may start on and return to,
+	// through one absolute redirect_uri (exact hosts, or *. and a domain,
+	// each optionally with :port).
+	ReturnHosts []string `json:"return_hosts,omitempty"`
 	// Lets CORS preflight requests (OPTIONS with Origin and
 	// Access-Control-Request-Method) pass on without a session.
 	AllowPreflight bool `json:"allow_preflight,omitempty"`
