@@ -2,6 +2,8 @@ package instagramauth
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +14,17 @@ import (
 // of the site, once per callback path.
 
 func adapt(src string) error {
-	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), nil)
+	// As caddy adapt, validate and run read it: from a file on disk.
+	dir, err := os.MkdirTemp("", "caddyfile-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		return err
+	}
+	_, _, err = caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), map[string]any{"filename": file})
 	return err
 }
 
@@ -64,7 +76,7 @@ func TestSameCallbackTwiceInASite(t *testing.T) {
 		if err == nil {
 			t.Fatalf("redirect_uri %s twice: adapted without error", redirect)
 		}
-		for _, want := range []string{"redirect_uri", defaultRedirectPath, "directive at Caddyfile:2", "Caddyfile:6"} {
+		for _, want := range []string{"redirect_uri", defaultRedirectPath, "directive at ", "Caddyfile:2", "Caddyfile:6"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
@@ -82,6 +94,26 @@ func TestSameCallbackTwiceInASite(t *testing.T) {
 	oneBlock := "http://a.localhost, http://b.localhost {\n\tinstagram_auth /x* " + minimalBlock + "\n\tinstagram_auth /y* " + minimalBlock + "\n}\n"
 	if err := adapt(oneBlock); err == nil || !strings.Contains(err.Error(), "Caddyfile:6") {
 		t.Errorf("one block of two addresses: %v, want the second directive refused", err)
+	}
+}
+
+// The site of a directive is read from the Caddyfile on disk with Caddy's
+// own parser. A Caddyfile that is not on disk (posted to the admin API) is
+// not checked, nor is one whose file on disk differs from what is adapted:
+// a good config is never refused for it.
+func TestSameCallbackCheckNeedsTheFile(t *testing.T) {
+	second := "\tinstagram_auth /team* {\n\t\tclient_id 2\n\t\tclient_secret t\n\t}\n"
+	twice := "http://localhost {\n\tinstagram_auth /admin* " + minimalBlock + "\n" + second + "}\n"
+	adapter := caddyconfig.GetAdapter("caddyfile")
+	if _, _, err := adapter.Adapt([]byte(twice), map[string]any{"filename": "/nonexistent/Caddyfile"}); err != nil {
+		t.Errorf("a Caddyfile not on disk was checked: %v", err)
+	}
+	stale := filepath.Join(t.TempDir(), "Caddyfile")
+	if err := os.WriteFile(stale, []byte("http://localhost {\n\trespond ok\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := adapter.Adapt([]byte(twice), map[string]any{"filename": stale}); err != nil {
+		t.Errorf("a file on disk that differs from the adapted text was used: %v", err)
 	}
 }
 

@@ -2,9 +2,10 @@ package instagramauth
 
 import (
 	"fmt"
-	"reflect"
+	"os"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 )
 
@@ -55,7 +56,7 @@ type logoutClaim struct {
 // users by its own allow_users. A logout path may be shared only by
 // directives with the same cookie: the first clears only its own.
 func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
-	site, ok := siteKey(h)
+	site, ok := siteKey(h, line)
 	if !ok {
 		return nil
 	}
@@ -84,25 +85,43 @@ func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
 	return nil
 }
 
-// siteKey names the site block a directive is in: the adapter's State is
-// shared by every site of the Caddyfile, and Caddy offers no public way to
-// tell them apart, so the block's keys (its addresses, where they are
-// written) are read with reflection, read-only. Should a later Caddy lay
-// the Helper out otherwise, the check is skipped rather than ever failing
-// a good config.
-func siteKey(h httpcaddyfile.Helper) (string, bool) {
-	keys := reflect.ValueOf(h).FieldByName("parentBlock").FieldByName("Keys")
-	if !keys.IsValid() || keys.Kind() != reflect.Slice || keys.Len() == 0 {
-		return "", false
-	}
-	var b strings.Builder
-	for i := 0; i < keys.Len(); i++ {
-		tok := keys.Index(i)
-		file, line, text := tok.FieldByName("File"), tok.FieldByName("Line"), tok.FieldByName("Text")
-		if file.Kind() != reflect.String || line.Kind() != reflect.Int || text.Kind() != reflect.String {
+// siteKey names the site block the directive at line is in. Caddy's
+// Caddyfile API does not say which site block a directive belongs to (its
+// State is shared by every site of the Caddyfile), so the file is read
+// again with Caddy's own parser, and the block holding an instagram_auth
+// directive at that line is found there; its addresses name the site. A
+// Caddyfile that is not on disk (one posted to the admin API), or one
+// that differs from what was adapted, is not checked: the check is
+// skipped rather than ever failing a good config.
+func siteKey(h httpcaddyfile.Helper, line int) (string, bool) {
+	file := h.File()
+	cacheKey := ownPathsState + " file " + file
+	blocks, cached := h.State[cacheKey].([]caddyfile.ServerBlock)
+	if !cached {
+		body, err := os.ReadFile(file)
+		if err != nil {
 			return "", false
 		}
-		fmt.Fprintf(&b, "%s:%d:%s ", file.String(), line.Int(), text.String())
+		if blocks, err = caddyfile.Parse(file, body); err != nil {
+			return "", false
+		}
+		h.State[cacheKey] = blocks
 	}
-	return b.String(), true
+	for _, sb := range blocks {
+		for _, seg := range sb.Segments {
+			if len(seg) > 0 && seg[0].File == file && seg[0].Line == line && seg.Directive() == "instagram_auth" {
+				return blockName(sb), true
+			}
+		}
+	}
+	return "", false
+}
+
+// blockName spells a site block's addresses with where they are written.
+func blockName(sb caddyfile.ServerBlock) string {
+	var b strings.Builder
+	for _, k := range sb.Keys {
+		fmt.Fprintf(&b, "%s:%d:%s ", k.File, k.Line, k.Text)
+	}
+	return b.String()
 }

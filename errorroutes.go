@@ -14,6 +14,12 @@ import (
 // per error: would some error route that matches this request and this
 // error answer it? Only then is the error handed to Caddy; otherwise Caddy
 // would answer it with an empty body, and the built-in answer is better.
+//
+// Caddy offers no call that answers this without running the routes (which
+// would run their handlers), so routesTake walks them with Caddy's public
+// route and matcher types, as its chain would. The integration tests of
+// handle_errors (TestHandleErrors*) pin this against a real Caddy: should a
+// Caddy release route errors otherwise, they fail.
 
 // errorRoutesOf returns the server's error routes, if any.
 func errorRoutesOf(r *http.Request) caddyhttp.RouteList {
