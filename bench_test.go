@@ -112,7 +112,7 @@ func BenchmarkServeHTTPAuthenticatedCluster(b *testing.B) {
 // benchAuthenticated measures requests with a valid session on h.
 func benchAuthenticated(b *testing.B, h *Handler) {
 	r := benchRequest(b, "/dashboard", "Accept", "text/html",
-		"Cookie", "_ga=GA1.1.123; "+h.cfg.cookieNames.session+"="+benchSession(b, h)+"; theme=dark")
+		"Cookie", "_ga=GA1.1.123; "+h.cfg.cookies.session+"="+benchSession(b, h)+"; theme=dark")
 	sent := r.Header["Cookie"]
 	cookies := slices.Clone(sent)
 	w := httptest.NewRecorder()

@@ -56,7 +56,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	if !h.shared.usedStates.add(state, p.Created+int64(stateLifetime/time.Second)) {
 		return h.refuseState(w, r) // spent by a callback running at the same moment
 	}
-	h.clearCookie(w, h.pendingCookieName(state))
+	h.cfg.cookies.clear(w, h.pendingCookieName(state))
 	if code == "" { // Instagram sent the browser back with neither a code nor an error
 		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)

@@ -56,7 +56,7 @@ type runtimeConfig struct {
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
 	tokenRefresh    bool   // token_refresh is not off
-	cookieNames     cookieNames
+	cookies     cookieJar
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
@@ -199,7 +199,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		sessionIdle:     idle,
 		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
 		tokenRefresh:    h.TokenRefreshURL != optionOff,
-		cookieNames:     newCookieNames(h.CookieName, nameGiven),
+		cookies:     newCookieJar(h.CookieName, nameGiven, h.CookieDomain, !h.InsecureCookies),
 		hostBound:       h.CookieDomain == "",
 	}
 	cfg.authorizeReauth = cfg.authorizeBase
@@ -210,7 +210,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		scheme, _, _ := strings.Cut(h.RedirectURI, "://")
 		cfg.callbackOrigin = strings.ToLower(scheme) + "://" + cfg.callbackHost
 	}
-	cfg.aad = seal.NewAdditionalData(cfg.cookieNames.session, cfg.cookieNames.legacy, h.ClientID)
+	cfg.aad = seal.NewAdditionalData(cfg.cookies.session, cfg.cookies.legacy, h.ClientID)
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)
 	cfg.allowIDs, cfg.allowUsernames = allowSets(h.AllowUsers)
 	return cfg

@@ -7,9 +7,12 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
-// cookieNames are the names of every cookie the plugin sets or reads,
-// matched in one place.
-type cookieNames struct {
+// cookieJar holds the names of every cookie the plugin sets or reads,
+// matched in one place, and the attributes it sets them with.
+type cookieJar struct {
+	domain string // cookie_domain; "" for host-only cookies
+	secure bool   // not insecure_cookies
+
 	session string // the session cookie
 	// legacy is the earlier release's default session name, read (only
 	// for records of that release's format) so that an upgrade logs nobody
@@ -25,8 +28,8 @@ const (
 	reauthSuffix = "_reauth"
 )
 
-func newCookieNames(session string, nameGiven bool) cookieNames {
-	n := cookieNames{session: session, pending: session + pendingInfix, reauth: session + reauthSuffix}
+func newCookieJar(session string, nameGiven bool, domain string, secure bool) cookieJar {
+	n := cookieJar{domain: domain, secure: secure, session: session, pending: session + pendingInfix, reauth: session + reauthSuffix}
 	if !nameGiven && session != insecureCookieName {
 		n.legacy = insecureCookieName
 	}
@@ -37,7 +40,7 @@ func newCookieNames(session string, nameGiven bool) cookieNames {
 // mentionedIn is a cheap first look: could line hold a cookie of ours?
 // It looks for the part both names share (the default names all hold
 // "instagram_auth"), so a line is scanned once.
-func (n *cookieNames) mentionedIn(line string) bool {
+func (n *cookieJar) mentionedIn(line string) bool {
 	return strings.Contains(line, n.marker)
 }
 
@@ -55,7 +58,7 @@ func markerOf(session, legacy string) string {
 
 // isOwn tells the plugin's cookies from others by a "name=value" pair.
 // Most pairs are the site's own and fail the first byte's comparison.
-func (n *cookieNames) isOwn(pair string) bool {
+func (n *cookieJar) isOwn(pair string) bool {
 	return isOwnPair(pair, n.session) || (n.legacy != "" && isOwnPair(pair, n.legacy))
 }
 
@@ -164,8 +167,7 @@ func sentCookieLines(r *http.Request) []string {
 // headers, and must not be able to log or replay them. Other cookies pass
 // untouched and in order. The first handler to take cookies out keeps them
 // as sent, for any instagram_auth handler after it.
-func (h *Handler) dropOwnCookies(r *http.Request) {
-	names := &h.cfg.cookieNames
+func (names *cookieJar) dropOwn(r *http.Request) {
 	lines := r.Header["Cookie"]
 	mentioned := false
 	for _, line := range lines {
@@ -202,7 +204,7 @@ func (h *Handler) dropOwnCookies(r *http.Request) {
 // withoutOwnCookies returns a Cookie line without the plugin's cookies:
 // the line itself when it holds none, "" when it holds nothing else. One
 // pass; the copy is only made once a cookie of ours turns up.
-func withoutOwnCookies(names *cookieNames, line string) string {
+func withoutOwnCookies(names *cookieJar, line string) string {
 	var b strings.Builder
 	dropped := false
 	for i := 0; i < len(line); {
@@ -237,32 +239,31 @@ func withoutOwnCookies(names *cookieNames, line string) string {
 // newCookie gives every cookie of the plugin the same guarded attributes:
 // HttpOnly, SameSite=Lax (so it survives the top-level redirect back from
 // Instagram), Secure unless insecure_cookies, path /.
-func (h *Handler) newCookie(name, value string, maxAge int) *http.Cookie {
+func (names *cookieJar) newCookie(name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     "/",
-		Domain:   h.CookieDomain,
+		Domain:   names.domain,
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   !h.InsecureCookies,
+		Secure:   names.secure,
 		SameSite: http.SameSiteLaxMode,
 	}
 }
 
-func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
-	http.SetCookie(w, h.newCookie(name, value, maxAge))
+func (names *cookieJar) set(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, names.newCookie(name, value, maxAge))
 }
 
-func (h *Handler) clearCookie(w http.ResponseWriter, name string) {
-	http.SetCookie(w, h.newCookie(name, "", -1))
+func (names *cookieJar) clear(w http.ResponseWriter, name string) {
+	http.SetCookie(w, names.newCookie(name, "", -1))
 }
 
-// clearLegacyCookie removes the earlier release's session cookie, with the
+// clearLegacy removes the earlier release's session cookie, with the
 // attributes that release set it with (no Secure prefix rules applied).
-func (h *Handler) clearLegacyCookie(w http.ResponseWriter) {
-	if h.cfg.cookieNames.legacy == "" {
-		return
+func (names *cookieJar) clearLegacy(w http.ResponseWriter) {
+	if names.legacy != "" {
+		names.clear(w, names.legacy)
 	}
-	h.clearCookie(w, h.cfg.cookieNames.legacy)
 }

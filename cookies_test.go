@@ -32,7 +32,7 @@ func TestWithoutOwnCookies(t *testing.T) {
 		{"x" + own, "x" + own},
 		{"a=" + own, "a=" + own}, // our name inside another cookie's value
 	} {
-		if got := withoutOwnCookies(&h.cfg.cookieNames, tc.line); got != tc.want {
+		if got := withoutOwnCookies(&h.cfg.cookies, tc.line); got != tc.want {
 			t.Errorf("withoutOwnCookies(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
@@ -48,7 +48,7 @@ func TestDropOwnCookiesLines(t *testing.T) {
 	}
 	sent := []string{"a=1", own, "b=2; " + own, "c=3"}
 	r := request(slices.Clone(sent)...)
-	h.dropOwnCookies(r)
+	h.cfg.cookies.dropOwn(r)
 	if want := []string{"a=1", "b=2", "c=3"}; !slices.Equal(r.Header["Cookie"], want) {
 		t.Errorf("Cookie lines %q, want %q", r.Header["Cookie"], want)
 	}
@@ -61,7 +61,7 @@ func TestDropOwnCookiesLines(t *testing.T) {
 	}
 
 	r = request(own, own)
-	h.dropOwnCookies(r)
+	h.cfg.cookies.dropOwn(r)
 	if _, ok := r.Header["Cookie"]; ok {
 		t.Errorf("Cookie %q left when every cookie was ours", r.Header["Cookie"])
 	}
@@ -91,7 +91,7 @@ func FuzzDropOwnCookies(f *testing.F) {
 		return ours, others
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		got := withoutOwnCookies(&h.cfg.cookieNames, line)
+		got := withoutOwnCookies(&h.cfg.cookies, line)
 		ours, others := pairs(line)
 		if len(ours) == 0 {
 			if got != line {
@@ -152,7 +152,7 @@ func FuzzCookieName(f *testing.F) {
 		if strings.HasPrefix(lower, "__host-") && (domain != "" || insecure) || strings.HasPrefix(lower, "__secure-") && insecure {
 			t.Fatalf("accepted %q with domain %q, insecure %v: a browser drops it", name, domain, insecure)
 		}
-		names := newCookieNames(name, true)
+		names := newCookieJar(name, true, "", true)
 		for _, n := range []string{names.session, names.pending + "AbCdEfGhIj", names.reauth} {
 			if err := (&http.Cookie{Name: n, Value: "v", Path: "/"}).Valid(); err != nil {
 				t.Fatalf("accepted %q, but its cookie %q is invalid: %v", name, n, err)

@@ -22,7 +22,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if h.AllowPreflight && isPreflight(r) {
 		countRequest(outcomePreflight)
-		h.dropOwnCookies(r)
+		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
 	}
 	if s, ok := h.currentSession(r); ok {
@@ -35,7 +35,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	} else if !protected {
 		countRequest(outcomePassed)
-		h.dropOwnCookies(r)
+		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
@@ -119,7 +119,7 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 // the upstream, placeholders for Caddy (the access log's user_id), in place
 // of the cookies it came from.
 func (h *Handler) passIdentity(r *http.Request, s *record.Session) {
-	h.dropOwnCookies(r)
+	h.cfg.cookies.dropOwn(r)
 	h.headers.set(r.Header, s)
 	setUserPlaceholders(r, s.UserID, s.Username)
 }

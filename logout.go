@@ -35,15 +35,15 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 		h.logger.Warn("logout: the browser held sessions of several users, a planted cookie: all of them were ended",
 			zap.Int("users", len(users)))
 	}
-	h.clearCookie(w, h.cfg.cookieNames.session)
+	h.cfg.cookies.clear(w, h.cfg.cookies.session)
 	if h.CookieDomain != "" {
 		// A host-only cookie of the same name, from before cookie_domain
 		// was set, would otherwise stay, revoked, and hide later logins.
-		hostOnly := h.newCookie(h.cfg.cookieNames.session, "", -1)
+		hostOnly := h.cfg.cookies.newCookie(h.cfg.cookies.session, "", -1)
 		hostOnly.Domain = ""
 		http.SetCookie(w, hostOnly)
 	}
-	h.clearLegacyCookie(w)
+	h.cfg.cookies.clearLegacy(w)
 	h.markForReauth(w)
 	return redirect(w, h.LogoutRedirect)
 }

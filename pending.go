@@ -37,7 +37,7 @@ func randomState() string {
 // pendingCookieName gives each pending login a cookie of its own, so tabs
 // that start logins at the same moment never overwrite each other's state.
 func (h *Handler) pendingCookieName(state string) string {
-	return h.cfg.cookieNames.pending + state[:stateIDLen]
+	return h.cfg.cookies.pending + state[:stateIDLen]
 }
 
 // isStateShaped accepts only what randomState makes.
@@ -57,7 +57,7 @@ func isStateID(id string) bool {
 // setPending seals a pending login into its own cookie.
 func (h *Handler) setPending(w http.ResponseWriter, p record.Pending) {
 	value := h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p))
-	h.setCookie(w, h.pendingCookieName(p.State), value, int(stateLifetime/time.Second))
+	h.cfg.cookies.set(w, h.pendingCookieName(p.State), value, int(stateLifetime/time.Second))
 }
 
 // pendingFor finds and checks the pending login that state names: sealed
@@ -96,7 +96,7 @@ func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state st
 	if isStateShaped(state) {
 		name := h.pendingCookieName(state)
 		if _, ok := cookieValue(r, name); ok {
-			h.clearCookie(w, name)
+			h.cfg.cookies.clear(w, name)
 		}
 	}
 }
@@ -107,7 +107,7 @@ func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state st
 // have made are looked at, each once, and the clearing stops at a few, so
 // junk cookies cannot inflate the response.
 func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
-	prefix := h.cfg.cookieNames.pending
+	prefix := h.cfg.cookies.pending
 	if !cookiesMention(r, prefix) {
 		return // the usual case: no login pending
 	}
@@ -120,7 +120,7 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 	clears := 0
 	clear := func(name string) {
 		if clears < 2*maxPending {
-			h.clearCookie(w, name)
+			h.cfg.cookies.clear(w, name)
 			clears++
 		}
 	}

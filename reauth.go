@@ -26,18 +26,18 @@ const forceReauthParam = "&force_reauth=true"
 
 // markForReauth marks the browser as logged out.
 func (h *Handler) markForReauth(w http.ResponseWriter) {
-	h.setCookie(w, h.cfg.cookieNames.reauth, "1", int(reauthMarkLifetime/time.Second))
+	h.cfg.cookies.set(w, h.cfg.cookies.reauth, "1", int(reauthMarkLifetime/time.Second))
 }
 
 // marked reports whether the browser logged out since its last login.
 func (h *Handler) marked(r *http.Request) bool {
-	_, ok := cookieValue(r, h.cfg.cookieNames.reauth)
+	_, ok := cookieValue(r, h.cfg.cookies.reauth)
 	return ok
 }
 
 // clearReauthMark removes the mark once a login has completed.
 func (h *Handler) clearReauthMark(w http.ResponseWriter, r *http.Request) {
 	if h.marked(r) {
-		h.clearCookie(w, h.cfg.cookieNames.reauth)
+		h.cfg.cookies.clear(w, h.cfg.cookies.reauth)
 	}
 }

@@ -80,7 +80,7 @@ func (h *Handler) openSession(r *http.Request, t int64, judge bool) (record.Sess
 // (found) and whether all such are one user's (ok). No callback: this runs
 // on every request, and a closure would send the session to the heap.
 func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s record.Session, found, ok bool) {
-	names := &h.cfg.cookieNames
+	names := &h.cfg.cookies
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
 		next, opened := h.openSessionValue(buf, value, legacy, t)
@@ -101,7 +101,7 @@ func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte,
 // for this host, dead or alive (logout revokes them all).
 func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
 	buf := new([512]byte)
-	names := &h.cfg.cookieNames
+	names := &h.cfg.cookies
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
 		if s, opened := h.openSessionValue(buf, value, legacy, t); opened && h.sessionIsForHost(&s, r.Host) {
@@ -183,7 +183,7 @@ func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Sess
 func (h *Handler) issueSession(w http.ResponseWriter, s *record.Session) {
 	s.Legacy = false
 	maxAge := int(h.endOf(s) - h.now().Unix())
-	h.setCookie(w, h.cfg.cookieNames.session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(s)), maxAge)
+	h.cfg.cookies.set(w, h.cfg.cookies.session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(s)), maxAge)
 }
 
 // renewIfDue seals a session in use again when that is due: an idle
@@ -199,7 +199,7 @@ func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.S
 		return
 	}
 	if s.Legacy {
-		h.clearLegacyCookie(w)
+		h.cfg.cookies.clearLegacy(w)
 		if h.cfg.hostBound {
 			s.Host = r.Host
 		}

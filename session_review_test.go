@@ -80,7 +80,7 @@ func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	r0 := getWithCookie("http://site.example/", "")
 	stale, fresh := h.newSession(id, r0), h.newSession(id, r0)
 	h.shared.revokeSession(stale.ID, stale.Expires)
-	name := h.cfg.cookieNames.session
+	name := h.cfg.cookies.session
 	r := getWithCookie("http://site.example/", name+"="+sealForTest(h, stale)+"; "+name+"="+sealForTest(h, fresh))
 	if s, ok := h.currentSession(r); !ok || s.ID != fresh.ID {
 		t.Errorf("a live session was refused because a revoked copy came first")
@@ -110,7 +110,7 @@ func TestLogoutWithAPlantedCookieEndsThemAll(t *testing.T) {
 	r0 := getWithCookie("http://site.example/", "")
 	victim := h.newSession(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	planted := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
-	name := h.cfg.cookieNames.session
+	name := h.cfg.cookies.session
 	victimCookie := name + "=" + sealForTest(h, victim)
 	w := httptest.NewRecorder()
 	_ = h.serveLogout(w, getWithCookie("http://site.example"+h.LogoutPath+"?all=1", name+"="+sealForTest(h, planted)+"; "+victimCookie))
