@@ -30,17 +30,17 @@ func allowSets(users []string) (ids, usernames map[string]struct{}) {
 }
 
 // allows reports whether allow_users lets this user in.
-func (h *Handler) allows(userID, username string) bool {
-	if h.cfg.allowIDs == nil {
+func (cfg *runtimeConfig) allows(userID, username string) bool {
+	if cfg.allowIDs == nil {
 		return true
 	}
-	if _, ok := h.cfg.allowIDs[userID]; ok {
+	if _, ok := cfg.allowIDs[userID]; ok {
 		return true
 	}
-	if username == "" || len(h.cfg.allowUsernames) == 0 {
+	if username == "" || len(cfg.allowUsernames) == 0 {
 		return false
 	}
-	_, ok := h.cfg.allowUsernames[strings.ToLower(username)]
+	_, ok := cfg.allowUsernames[strings.ToLower(username)]
 	return ok
 }
 

@@ -78,7 +78,7 @@ var noopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) er
 func benchSession(b *testing.B, h *Handler) string {
 	b.Helper()
 	r := benchRequest(b, "/")
-	s := h.newSession(instagram.Identity{
+	s := h.sessions.start(instagram.Identity{
 		UserID:    "17841405793187218",
 		Username:  "alice.shop",
 		Token:     "IGAATQVJ5dGxwZAHZAtOE1aOGJmNTl3bUVWZAkQ5ZA0NMNE5uZAUxIaVJPRlNkcHFWSHRIZAVhuNHZAfcWp6T1pXR0E3bDZAPd3BCbkFhbHdCZA2xzV3JjZAWVnNHhTeGZAaY1R4",

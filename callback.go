@@ -68,13 +68,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	}
 	h.fetchLongLivedAndUsername(r.Context(), &id)
 
-	if !h.allows(id.UserID, id.Username) {
+	if !h.cfg.allows(id.UserID, id.Username) {
 		countLogin(loginNotAllowed)
 		h.logger.Warn("login denied by allow_users", zap.String("user_id", id.UserID), zap.String("username", id.Username))
 		return h.refuse(w, r, http.StatusForbidden, errNotAllowed, pageNotAllowed)
 	}
-	s := h.newSession(id, r)
-	h.issueSession(w, &s)
+	s := h.sessions.start(id, r)
+	h.sessions.issue(w, &s)
 	setUserPlaceholders(r, id.UserID, id.Username) // the login's own access log line
 	countLogin(loginSuccess)
 	h.emitLogin(id.UserID, id.Username)
@@ -88,7 +88,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 // click, and the user goes on to the site; nothing is done with the code
 // either way.
 func (h *Handler) refuseState(w http.ResponseWriter, r *http.Request) error {
-	if _, ok := h.currentSession(r); ok {
+	if _, ok := h.sessions.current(r); ok {
 		return redirect(w, "/")
 	}
 	countLogin(loginBadState)

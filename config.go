@@ -56,7 +56,7 @@ type runtimeConfig struct {
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
 	tokenRefresh    bool   // token_refresh is not off
-	cookies     cookieJar
+	cookies         cookieJar
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
@@ -199,7 +199,7 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 		sessionIdle:     idle,
 		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
 		tokenRefresh:    h.TokenRefreshURL != optionOff,
-		cookies:     newCookieJar(h.CookieName, nameGiven, h.CookieDomain, !h.InsecureCookies),
+		cookies:         newCookieJar(h.CookieName, nameGiven, h.CookieDomain, !h.InsecureCookies),
 		hostBound:       h.CookieDomain == "",
 	}
 	cfg.authorizeReauth = cfg.authorizeBase

@@ -25,7 +25,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
 	}
-	if s, ok := h.currentSession(r); ok {
+	if s, ok := h.sessions.current(r); ok {
 		countRequest(outcomeAuthenticated)
 		h.renewIfDue(w, r, &s)
 		h.passIdentity(r, &s)

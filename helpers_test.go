@@ -44,6 +44,7 @@ func unitHandler(tb testing.TB) *Handler {
 	h.cfg = h.derive(false)
 	h.now = now
 	h.shared = newSharedState("", nil, now)
+	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: now}
 	return h
 }
 
@@ -52,6 +53,7 @@ func unitHandler(tb testing.TB) *Handler {
 func fuzzHandler(tb testing.TB) *Handler {
 	h := unitHandler(tb)
 	h.keys = unitRing(tb, unitKeyB, unitKeyA)
+	h.sessions.keys = h.keys
 	h.cfg.aad.Session = unitAAD(seal.SessionPurpose, insecureCookieName)
 	h.cfg.aad.Pending = unitAAD(seal.PendingPurpose, insecureCookieName)
 	return h

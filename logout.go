@@ -57,7 +57,7 @@ func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
 	// The cookies as sent hold ours, also when an earlier handler of the
 	// site took its own out of the header.
-	h.eachSessionIn(r, sentCookieLines(r), h.now().Unix(), func(s *record.Session) {
+	h.sessions.eachIn(r, sentCookieLines(r), h.now().Unix(), func(s *record.Session) {
 		h.shared.revokeSession(s.ID, s.Expires)
 		if users[s.UserID] == "" {
 			users[s.UserID] = s.Username

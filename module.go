@@ -152,6 +152,7 @@ type Handler struct {
 	cfg       runtimeConfig
 	protect   caddyhttp.MatcherSets
 	keys      seal.Ring
+	sessions  sessions
 	headers   identityHeaders
 	instagram *instagram.Client
 	shared    *sharedState
@@ -220,6 +221,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: h.now}
 	h.logStartup()
 	return nil
 }

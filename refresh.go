@@ -71,3 +71,25 @@ func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token strin
 	}
 	h.shared.refreshes.end(id, f, out)
 }
+
+// renewIfDue seals a session in use again when that is due: an idle
+// session once a tenth of session_idle (at most a minute, at least a
+// second: renewAfter) has passed since its cookie was sealed, never once
+// per request; a session whose token was just refreshed (refresh.go); a
+// session of the earlier format at once, in the current form and name.
+func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.Session) {
+	t := s.SeenAt
+	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
+	idleDue := h.cfg.sessionIdle > 0 && t-s.Issued >= h.cfg.renewAfter
+	if !idleDue && !s.Legacy && !refreshed {
+		return
+	}
+	if s.Legacy {
+		h.cfg.cookies.clearLegacy(w)
+		if h.cfg.hostBound {
+			s.Host = r.Host
+		}
+	}
+	s.Issued = t
+	h.sessions.issue(w, s)
+}

@@ -1,7 +1,10 @@
 package instagramauth
 
 import (
+	"time"
+
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
@@ -13,9 +16,15 @@ import (
 	"sync"
 )
 
-// Sessions: opened from the request's cookie on every request, judged
-// against the config as it is now, and sealed again only when something
-// changed (idle renewal, refresh, an upgrade from the earlier format).
+// sessions opens the session cookie on every request, judges it against
+// the config as it is now, and seals it again only when something changed
+// (idle renewal, refresh, an upgrade from the earlier format).
+type sessions struct {
+	cfg     *runtimeConfig
+	keys    seal.Ring
+	revoked *revocation.Set
+	now     func() time.Time
+}
 
 // openBuffers lend openSession room to decode and decrypt a cookie in:
 // the session's fields are copied out, so the buffer goes back at once.
@@ -23,34 +32,34 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 
 // currentSession opens the request's session cookie, if it holds a live,
 // unrevoked session of an allowed user.
-func (h *Handler) currentSession(r *http.Request) (record.Session, bool) {
-	t := h.now().Unix()
-	s, ok := h.openSession(r, t, true)
+func (ss *sessions) current(r *http.Request) (record.Session, bool) {
+	t := ss.now().Unix()
+	s, ok := ss.open(r, t, true)
 	s.SeenAt = t
 	return s, ok
 }
 
 // acceptable tells a session that may be used now: live, not revoked, of
 // an allowed user.
-func (h *Handler) acceptable(s *record.Session, t int64) bool {
-	return h.isLive(s, t) && !h.shared.revocations.IsRevoked(s) && h.allows(s.UserID, s.Username)
+func (ss *sessions) acceptable(s *record.Session, t int64) bool {
+	return ss.isLive(s, t) && !ss.revoked.IsRevoked(s) && ss.cfg.allows(s.UserID, s.Username)
 }
 
 // isLive applies session_lifetime, session_idle and the token's own end.
-func (h *Handler) isLive(s *record.Session, t int64) bool {
-	return t < h.endOf(s) && s.Created <= t+60
+func (ss *sessions) isLive(s *record.Session, t int64) bool {
+	return t < ss.endOf(s) && s.Created <= t+60
 }
 
 // endOf is when s ends under the config as it is now: session_lifetime
 // counted from login (never beyond what it was at login), the token's
 // expiry, and session_idle counted from the last time the cookie was sealed.
-func (h *Handler) endOf(s *record.Session) int64 {
-	end := min(s.Expires, s.Created+h.cfg.sessionLifetime)
+func (ss *sessions) endOf(s *record.Session) int64 {
+	end := min(s.Expires, s.Created+ss.cfg.sessionLifetime)
 	if s.TokenExpires > 0 {
 		end = min(end, s.TokenExpires)
 	}
-	if h.cfg.sessionIdle > 0 {
-		end = min(end, s.Issued+h.cfg.sessionIdle)
+	if ss.cfg.sessionIdle > 0 {
+		end = min(end, s.Issued+ss.cfg.sessionIdle)
 	}
 	return end
 }
@@ -61,16 +70,16 @@ func (h *Handler) endOf(s *record.Session) int64 {
 // a sibling site's) must not hide the right one; but cookies that count
 // for different users mean someone planted one (cookie tossing), and then
 // there is no session.
-func (h *Handler) openSession(r *http.Request, t int64, judge bool) (record.Session, bool) {
+func (ss *sessions) open(r *http.Request, t int64, judge bool) (record.Session, bool) {
 	buf := openBuffers.Get().(*[512]byte)
 	defer openBuffers.Put(buf)
 	// The header first: on the usual request no handler has taken our
 	// cookie out yet, and looking for what was sent costs a context lookup.
-	if s, found, ok := h.openSessionIn(r, r.Header["Cookie"], buf, t, judge); found {
+	if s, found, ok := ss.openIn(r, r.Header["Cookie"], buf, t, judge); found {
 		return s, ok
 	}
 	if sent := stashed(r); sent != nil {
-		s, _, ok := h.openSessionIn(r, sent.lines, buf, t, judge)
+		s, _, ok := ss.openIn(r, sent.lines, buf, t, judge)
 		return s, ok
 	}
 	return record.Session{}, false
@@ -79,12 +88,12 @@ func (h *Handler) openSession(r *http.Request, t int64, judge bool) (record.Sess
 // openSessionIn reports whether lines hold any session of ours that counts
 // (found) and whether all such are one user's (ok). No callback: this runs
 // on every request, and a closure would send the session to the heap.
-func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s record.Session, found, ok bool) {
-	names := &h.cfg.cookies
+func (ss *sessions) openIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s record.Session, found, ok bool) {
+	names := &ss.cfg.cookies
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
-		next, opened := h.openSessionValue(buf, value, legacy, t)
-		if !opened || !h.sessionIsForHost(&next, r.Host) || (judge && !h.acceptable(&next, t)) {
+		next, opened := ss.openValue(buf, value, legacy, t)
+		if !opened || !ss.forHost(&next, r.Host) || (judge && !ss.acceptable(&next, t)) {
 			continue
 		}
 		if found && next.UserID != s.UserID {
@@ -99,12 +108,12 @@ func (h *Handler) openSessionIn(r *http.Request, lines []string, buf *[512]byte,
 
 // eachSessionIn calls visit with every session of ours in lines that opens
 // for this host, dead or alive (logout revokes them all).
-func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
+func (ss *sessions) eachIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
 	buf := new([512]byte)
-	names := &h.cfg.cookies
+	names := &ss.cfg.cookies
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
-		if s, opened := h.openSessionValue(buf, value, legacy, t); opened && h.sessionIsForHost(&s, r.Host) {
+		if s, opened := ss.openValue(buf, value, legacy, t); opened && ss.forHost(&s, r.Host) {
 			visit(&s)
 		}
 	}
@@ -113,12 +122,12 @@ func (h *Handler) eachSessionIn(r *http.Request, lines []string, t int64, visit 
 // openSessionValue opens one cookie value. Under the earlier release's
 // default name only that release's record format is accepted, so that
 // window closes by itself.
-func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool, t int64) (record.Session, bool) {
-	aad := h.cfg.aad.Session
+func (ss *sessions) openValue(buf *[512]byte, value string, legacyName bool, t int64) (record.Session, bool) {
+	aad := ss.cfg.aad.Session
 	if legacyName {
-		aad = h.cfg.aad.LegacySession
+		aad = ss.cfg.aad.LegacySession
 	}
-	plain, nonce, ok := h.keys.OpenInto(buf[:0], aad, value)
+	plain, nonce, ok := ss.keys.OpenInto(buf[:0], aad, value)
 	if !ok || len(nonce) != seal.NonceSize {
 		return record.Session{}, false
 	}
@@ -127,7 +136,7 @@ func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool
 		return record.Session{}, false
 	}
 	if s.Legacy {
-		h.upgradeLegacy(&s, nonce, t)
+		ss.upgradeLegacy(&s, nonce, t)
 	}
 	return s, true
 }
@@ -140,9 +149,9 @@ func (h *Handler) openSessionValue(buf *[512]byte, value string, legacyName bool
 // upgraded session covers the old cookie too; and while it is in the old
 // form, any "log out everywhere" covers it (isRevoked), whatever its login.
 // It is not bound to a host: it was made before binding.
-func (h *Handler) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
+func (ss *sessions) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
 	copy(s.ID[:], nonce)
-	s.Created = min(s.Expires-h.cfg.sessionLifetime, t)
+	s.Created = min(s.Expires-ss.cfg.sessionLifetime, t)
 	s.Issued = t
 	s.TokenExpires = s.Expires // a session never outlived its token
 }
@@ -150,26 +159,26 @@ func (h *Handler) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
 // sessionIsForHost binds a host-only session to the host and port that
 // issued it: cookies do not separate ports, so two sites on one host would
 // otherwise accept each other's sessions.
-func (h *Handler) sessionIsForHost(s *record.Session, host string) bool {
-	return !h.cfg.hostBound || s.Host == "" || strings.EqualFold(s.Host, host)
+func (ss *sessions) forHost(s *record.Session, host string) bool {
+	return !ss.cfg.hostBound || s.Host == "" || strings.EqualFold(s.Host, host)
 }
 
 // newSession starts a session for a user who just logged in.
-func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Session {
-	t := h.now().Unix()
+func (ss *sessions) start(id instagram.Identity, r *http.Request) record.Session {
+	t := ss.now().Unix()
 	s := record.Session{
 		UserID:    id.UserID,
 		Username:  id.Username,
 		Token:     id.Token,
 		Created:   t,
 		Issued:    t,
-		Expires:   t + h.cfg.sessionLifetime,
+		Expires:   t + ss.cfg.sessionLifetime,
 		LongLived: id.LongLived,
 	}
 	if !id.Expires.IsZero() {
 		s.TokenExpires = id.Expires.Unix()
 	}
-	if h.cfg.hostBound {
+	if ss.cfg.hostBound {
 		s.Host = r.Host
 	}
 	if _, err := rand.Read(s.ID[:]); err != nil {
@@ -180,30 +189,8 @@ func (h *Handler) newSession(id instagram.Identity, r *http.Request) record.Sess
 
 // issueSession seals s into the session cookie, which the browser keeps
 // until the session would end, and retires the earlier release's cookie.
-func (h *Handler) issueSession(w http.ResponseWriter, s *record.Session) {
+func (ss *sessions) issue(w http.ResponseWriter, s *record.Session) {
 	s.Legacy = false
-	maxAge := int(h.endOf(s) - h.now().Unix())
-	h.cfg.cookies.set(w, h.cfg.cookies.session, h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(s)), maxAge)
-}
-
-// renewIfDue seals a session in use again when that is due: an idle
-// session once a tenth of session_idle (at most a minute, at least a
-// second: renewAfter) has passed since its cookie was sealed, never once
-// per request; a session whose token was just refreshed (refresh.go); a
-// session of the earlier format at once, in the current form and name.
-func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.Session) {
-	t := s.SeenAt
-	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
-	idleDue := h.cfg.sessionIdle > 0 && t-s.Issued >= h.cfg.renewAfter
-	if !idleDue && !s.Legacy && !refreshed {
-		return
-	}
-	if s.Legacy {
-		h.cfg.cookies.clearLegacy(w)
-		if h.cfg.hostBound {
-			s.Host = r.Host
-		}
-	}
-	s.Issued = t
-	h.issueSession(w, s)
+	maxAge := int(ss.endOf(s) - ss.now().Unix())
+	ss.cfg.cookies.set(w, ss.cfg.cookies.session, ss.keys.Seal(ss.cfg.aad.Session, record.EncodeSession(s)), maxAge)
 }

@@ -44,13 +44,13 @@ func TestUpgradeWithShorterLifetime(t *testing.T) {
 	h.SessionLifetime = caddy.Duration(12 * time.Hour)
 	h.cfg = h.derive(false)
 	for name, cookie := range map[string]string{"1h": loggedIn1hAgo, "20h": loggedIn20hAgo} {
-		s, ok := h.currentSession(getWithCookie("http://site.example/", insecureCookieName+"="+cookie))
+		s, ok := h.sessions.current(getWithCookie("http://site.example/", insecureCookieName+"="+cookie))
 		if !ok {
 			t.Errorf("a session logged in %s ago refused after an upgrade with session_lifetime 12h", name)
 		}
 		// Sealed again in the current form on this first use, it ends at
 		// most session_lifetime from now.
-		if end := h.endOf(&s); end > unitEpoch.Add(12*time.Hour).Unix() {
+		if end := h.sessions.endOf(&s); end > unitEpoch.Add(12*time.Hour).Unix() {
 			t.Errorf("the session logged in %s ago ends %v after its first use, want at most 12h", name,
 				time.Duration(end-unitEpoch.Unix())*time.Second)
 		}
@@ -65,7 +65,7 @@ func TestLogoutEverywhereCoversOldFormSessions(t *testing.T) {
 	rec := record.V1{Time: unitEpoch.Add(23 * time.Hour).Unix(), Fields: [3]string{"17841400000000001", "alice", "TOKEN"}}
 	cookie := insecureCookieName + "=" + h.keys.Seal(h.cfg.aad.Session, rec.Encode())
 	h.shared.revokeUser("17841400000000001", unitEpoch.Add(-time.Hour).Unix(), unitEpoch.Add(time.Hour).Unix())
-	if _, ok := h.currentSession(getWithCookie("http://site.example/", cookie)); ok {
+	if _, ok := h.sessions.current(getWithCookie("http://site.example/", cookie)); ok {
 		t.Error("an old-form session survived its user's log out everywhere")
 	}
 }
@@ -78,24 +78,24 @@ func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	h := unitHandler(t)
 	id := instagram.Identity{UserID: "17841400000000001", Username: "alice", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}
 	r0 := getWithCookie("http://site.example/", "")
-	stale, fresh := h.newSession(id, r0), h.newSession(id, r0)
+	stale, fresh := h.sessions.start(id, r0), h.sessions.start(id, r0)
 	h.shared.revokeSession(stale.ID, stale.Expires)
 	name := h.cfg.cookies.session
 	r := getWithCookie("http://site.example/", name+"="+sealForTest(h, stale)+"; "+name+"="+sealForTest(h, fresh))
-	if s, ok := h.currentSession(r); !ok || s.ID != fresh.ID {
+	if s, ok := h.sessions.current(r); !ok || s.ID != fresh.ID {
 		t.Errorf("a live session was refused because a revoked copy came first")
 	}
 	// A dead planted cookie of another user does not lock the user out
 	// either; a live one still means no session.
-	other := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	other := h.sessions.start(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	h.shared.revokeSession(other.ID, other.Expires)
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, other)+"; "+name+"="+sealForTest(h, fresh))
-	if _, ok := h.currentSession(r); !ok {
+	if _, ok := h.sessions.current(r); !ok {
 		t.Error("a revoked cookie of another user locked the user out")
 	}
-	live := h.newSession(instagram.Identity{UserID: "333", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	live := h.sessions.start(instagram.Identity{UserID: "333", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, live)+"; "+name+"="+sealForTest(h, fresh))
-	if _, ok := h.currentSession(r); ok {
+	if _, ok := h.sessions.current(r); ok {
 		t.Error("live sessions of two users made a session")
 	}
 }
@@ -108,8 +108,8 @@ func TestLogoutWithAPlantedCookieEndsThemAll(t *testing.T) {
 	h := unitHandler(t)
 	h.logger = zap.NewNop()
 	r0 := getWithCookie("http://site.example/", "")
-	victim := h.newSession(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
-	planted := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	victim := h.sessions.start(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	planted := h.sessions.start(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
 	name := h.cfg.cookies.session
 	victimCookie := name + "=" + sealForTest(h, victim)
 	w := httptest.NewRecorder()
@@ -117,12 +117,12 @@ func TestLogoutWithAPlantedCookieEndsThemAll(t *testing.T) {
 	if w.Code != http.StatusFound {
 		t.Fatalf("logout answered %d", w.Code)
 	}
-	if _, ok := h.currentSession(getWithCookie("http://site.example/", victimCookie)); ok {
+	if _, ok := h.sessions.current(getWithCookie("http://site.example/", victimCookie)); ok {
 		t.Error("after ?all=1 the victim's session still works elsewhere")
 	}
 	unitFixClock(t, unitEpoch.Add(time.Minute))
-	other := h.newSession(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
-	if _, ok := h.currentSession(getWithCookie("http://site.example/", name+"="+sealForTest(h, other))); !ok {
+	other := h.sessions.start(instagram.Identity{UserID: "111", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	if _, ok := h.sessions.current(getWithCookie("http://site.example/", name+"="+sealForTest(h, other))); !ok {
 		t.Error("a login after the logout everywhere is refused")
 	}
 }

@@ -32,7 +32,7 @@ func (h *Handler) serveWhoami(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", "GET, HEAD")
 		return caddyhttp.Error(http.StatusMethodNotAllowed, errWhoamiMethod)
 	}
-	s, ok := h.currentSession(r)
+	s, ok := h.sessions.current(r)
 	if !ok {
 		return h.unauthorized(w, r)
 	}
@@ -40,7 +40,7 @@ func (h *Handler) serveWhoami(w http.ResponseWriter, r *http.Request) error {
 	body, _ := json.Marshal(whoamiAnswer{
 		UserID:    s.UserID,
 		Username:  s.Username,
-		ExpiresAt: time.Unix(h.endOf(&s), 0).UTC().Format(time.RFC3339),
+		ExpiresAt: time.Unix(h.sessions.endOf(&s), 0).UTC().Format(time.RFC3339),
 	})
 	writeJSON(w, http.StatusOK, append(body, '\n'))
 	return nil
