@@ -30,7 +30,7 @@ var (
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Values) error {
 	state := q.Get("state")
 	if reason := q.Get("error"); reason != "" {
-		h.forgetPending(w, r, state)
+		h.pending.forget(w, r, state)
 		countLogin(loginDenied)
 		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
 			zap.String("oauth_error", instagram.Clip(reason, 64)), zap.String("error_reason", instagram.Clip(q.Get("error_reason"), 64)))
@@ -39,7 +39,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		return h.refuse(w, r, http.StatusForbidden, errDenied, denied)
 	}
 
-	p, ok := h.pendingFor(r, state)
+	p, ok := h.pending.find(r, state)
 	if !ok || h.shared.usedStates.has([]byte(state)) {
 		return h.refuseState(w, r)
 	}
@@ -56,7 +56,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	if !h.shared.usedStates.add(state, p.Created+int64(stateLifetime/time.Second)) {
 		return h.refuseState(w, r) // spent by a callback running at the same moment
 	}
-	h.cfg.cookies.clear(w, h.pendingCookieName(state))
+	h.cfg.cookies.clear(w, h.pending.cookieName(state))
 	if code == "" { // Instagram sent the browser back with neither a code nor an error
 		countLogin(loginProviderError)
 		return writePage(w, http.StatusBadRequest, pageBadCallback)
@@ -78,7 +78,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	setUserPlaceholders(r, id.UserID, id.Username) // the login's own access log line
 	countLogin(loginSuccess)
 	h.emitLogin(id.UserID, id.Username)
-	h.clearReauthMark(w, r)
+	h.cfg.cookies.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.UserID), zap.String("username", id.Username))
 	return redirect(w, safeReturnPath(p.ReturnTo))
 }
@@ -110,7 +110,7 @@ func trimCodeFragment(code string) string {
 func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *instagram.Identity) {
 	var wg sync.WaitGroup
 	shortToken := id.Token
-	if h.LongLivedURL != optionOff {
+	if h.cfg.exchange {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -123,7 +123,7 @@ func (h *Handler) fetchLongLivedAndUsername(ctx context.Context, id *instagram.I
 		}()
 	}
 	var username string
-	if h.UserinfoURL != optionOff && id.Username == "" {
+	if h.cfg.userinfo && id.Username == "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -47,21 +47,34 @@ const (
 // runtimeConfig is what Provision derives from the options once they are
 // checked, so that no request parses or joins them again.
 type runtimeConfig struct {
+	redirectURI     string // as configured: a path is completed per request (login.go)
 	redirectPath    string // path part of redirect_uri: the callback
 	callbackHost    string // host[:port] of an absolute redirect_uri; "" for a path
 	callbackOrigin  string // scheme://host[:port] of an absolute redirect_uri; "" for a path
 	authorizeBase   string // authorize_url with the parameters every login shares
 	authorizeReauth string // the same, asking Instagram to re-authenticate (reauth.go)
+	paths           ownPaths
+	logoutRedirect  string
+	clientSecret    string // signs Meta's signed requests
 	sessionLifetime int64  // seconds
 	sessionIdle     int64  // seconds; 0: none
 	renewAfter      int64  // seconds since the cookie was sealed before an idle session is sealed again
 	tokenRefresh    bool   // token_refresh is not off
+	exchange        bool   // long_lived_token is not off
+	userinfo        bool   // userinfo_url is not off
+	allowPreflight  bool
+	allowBearer     bool
 	cookies         cookieJar
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
 	rateLimit       rateLimit
 	aad             seal.AdditionalData
+}
+
+// ownPaths are the paths the handler serves itself, besides the callback.
+type ownPaths struct {
+	logout, whoami, deauthorize, dataDeletion, auth, start, jwks string
 }
 
 // prepare fills in defaults, resolves placeholders and checks every
@@ -193,7 +206,16 @@ func (h *Handler) derive(nameGiven bool) runtimeConfig {
 	lifetime := int64(time.Duration(h.SessionLifetime) / time.Second)
 	idle := int64(time.Duration(h.SessionIdle) / time.Second)
 	cfg := runtimeConfig{
-		redirectPath:    pathOf(h.RedirectURI),
+		redirectURI:  h.RedirectURI,
+		redirectPath: pathOf(h.RedirectURI),
+		paths: ownPaths{logout: h.LogoutPath, whoami: h.WhoamiPath, deauthorize: h.DeauthorizePath,
+			dataDeletion: h.DataDeletionPath, auth: h.AuthPath, start: h.StartPath, jwks: h.JWKSPath},
+		logoutRedirect:  h.LogoutRedirect,
+		clientSecret:    h.ClientSecret,
+		exchange:        h.LongLivedURL != optionOff,
+		userinfo:        h.UserinfoURL != optionOff,
+		allowPreflight:  h.AllowPreflight,
+		allowBearer:     h.AllowBearer,
 		authorizeBase:   authorizeBase(h.AuthorizeURL, h.ClientID, strings.Join(h.Scope, ",")),
 		sessionLifetime: lifetime,
 		sessionIdle:     idle,

@@ -35,12 +35,12 @@ func (h *Handler) openConfirmationCode(code string) (time.Time, bool) {
 // deletionStatusURL is the status page's absolute URL: on the origin of
 // redirect_uri when it is a URL, else on this request's, with the scheme of
 // the connection itself (as redirect_uri is completed).
-func (h *Handler) deletionStatusURL(r *http.Request) (string, bool) {
-	if h.cfg.callbackOrigin != "" {
-		return h.cfg.callbackOrigin + h.DataDeletionPath, true
+func (cfg *runtimeConfig) deletionStatusURL(r *http.Request) (string, bool) {
+	if cfg.callbackOrigin != "" {
+		return cfg.callbackOrigin + cfg.paths.dataDeletion, true
 	}
 	origin, ok := requestOrigin(r)
-	return origin + h.DataDeletionPath, ok
+	return origin + cfg.paths.dataDeletion, ok
 }
 
 // serveDeletionStatus answers GET data_deletion_path?code=..., the code

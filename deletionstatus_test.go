@@ -34,18 +34,18 @@ func TestDeletionStatusURL(t *testing.T) {
 	r := httptest.NewRequest("POST", "/oauth2/instagram/data-deletion", nil)
 	r.Host = "app.example"
 	r.Header.Set("X-Forwarded-Proto", "https")
-	if u, ok := h.deletionStatusURL(r); !ok || u != "http://app.example/oauth2/instagram/data-deletion" {
+	if u, ok := h.cfg.deletionStatusURL(r); !ok || u != "http://app.example/oauth2/instagram/data-deletion" {
 		t.Errorf("path redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "https://login.example/cb"
 	h.cfg = h.derive(false)
-	if u, ok := h.deletionStatusURL(r); !ok || u != "https://login.example/oauth2/instagram/data-deletion" {
+	if u, ok := h.cfg.deletionStatusURL(r); !ok || u != "https://login.example/oauth2/instagram/data-deletion" {
 		t.Errorf("URL redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "/cb"
 	h.cfg = h.derive(false)
 	r.Host = "evil.example/x?"
-	if u, ok := h.deletionStatusURL(r); ok {
+	if u, ok := h.cfg.deletionStatusURL(r); ok {
 		t.Errorf("a Host that is not a host made %q", u)
 	}
 }

@@ -20,7 +20,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if route, u := h.ownRoute(r); route != notOwn {
 		return h.serveOwn(w, r, route, u)
 	}
-	if h.AllowPreflight && isPreflight(r) {
+	if h.cfg.allowPreflight && isPreflight(r) {
 		countRequest(outcomePreflight)
 		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
@@ -61,26 +61,26 @@ const (
 // client sent it or as rewritten before this handler (try_files, rewrite
 // and uri run first, and must not hide these paths).
 func (h *Handler) ownRoute(r *http.Request) (ownRoute, *url.URL) {
-	if route := h.routeOf(r.URL.Path); route != notOwn {
+	if route := h.cfg.routeOf(r.URL.Path); route != notOwn {
 		return route, r.URL
 	}
 	if orig := originalURL(r); orig != r.URL {
-		return h.routeOf(orig.Path), orig
+		return h.cfg.routeOf(orig.Path), orig
 	}
 	return notOwn, nil
 }
 
-func (h *Handler) routeOf(path string) ownRoute {
+func (cfg *runtimeConfig) routeOf(path string) ownRoute {
 	switch path {
-	case h.cfg.redirectPath:
+	case cfg.redirectPath:
 		return callbackRoute
-	case h.LogoutPath:
+	case cfg.paths.logout:
 		return logoutRoute
-	case h.WhoamiPath:
+	case cfg.paths.whoami:
 		return whoamiRoute
-	case h.DeauthorizePath:
+	case cfg.paths.deauthorize:
 		return deauthorizeRoute
-	case h.DataDeletionPath:
+	case cfg.paths.dataDeletion:
 		return dataDeletionRoute
 	}
 	return notOwn

@@ -45,6 +45,7 @@ func unitHandler(tb testing.TB) *Handler {
 	h.now = now
 	h.shared = newSharedState("", nil, now)
 	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: now}
+	h.pending = pendingLogins{cfg: &h.cfg, keys: h.keys, now: now}
 	return h
 }
 
@@ -53,7 +54,7 @@ func unitHandler(tb testing.TB) *Handler {
 func fuzzHandler(tb testing.TB) *Handler {
 	h := unitHandler(tb)
 	h.keys = unitRing(tb, unitKeyB, unitKeyA)
-	h.sessions.keys = h.keys
+	h.sessions.keys, h.pending.keys = h.keys, h.keys
 	h.cfg.aad.Session = unitAAD(seal.SessionPurpose, insecureCookieName)
 	h.cfg.aad.Pending = unitAAD(seal.PendingPurpose, insecureCookieName)
 	return h
@@ -96,7 +97,7 @@ func TestFuzzSeedsOpen(t *testing.T) {
 		}
 	}
 	for v, want := range fuzzPendings {
-		if got, ok := h.openPending(v); !ok || got != want {
+		if got, ok := h.pending.open(v); !ok || got != want {
 			t.Errorf("seed state %.12s... opens to %+v %v", v, got, ok)
 		}
 	}

@@ -16,7 +16,7 @@ var errBadHost = errors.New("the Host header cannot make a redirect_uri")
 // startLogin sends a browser to Instagram with a fresh state, bound to
 // this browser by a cookie of its own.
 func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
-	redirectURI, ok := h.redirectURIFor(r)
+	redirectURI, ok := h.cfg.redirectURIFor(r)
 	if !ok {
 		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
 	}
@@ -26,19 +26,19 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 		ReturnTo:    returnPath(r),
 		Created:     h.now().Unix(),
 	}
-	h.prunePending(w, r)
-	h.setPending(w, p)
+	h.pending.prune(w, r)
+	h.pending.set(w, p)
 	h.warnIfLoginWillFail(r)
 	countRequest(outcomeRedirected)
-	return redirect(w, h.authorizeLocation(p, h.marked(r)))
+	return redirect(w, h.cfg.authorizeLocation(p, h.cfg.cookies.marked(r)))
 }
 
 // authorizeLocation is Instagram's authorize URL for this login; reauth
 // asks Instagram to log the user in again (a browser that logged out).
-func (h *Handler) authorizeLocation(p record.Pending, reauth bool) string {
-	base := h.cfg.authorizeBase
+func (cfg *runtimeConfig) authorizeLocation(p record.Pending, reauth bool) string {
+	base := cfg.authorizeBase
 	if reauth {
-		base = h.cfg.authorizeReauth
+		base = cfg.authorizeReauth
 	}
 	return base + "&redirect_uri=" + url.QueryEscape(p.RedirectURI) + "&state=" + url.QueryEscape(p.State)
 }
@@ -51,12 +51,12 @@ func hasQueryKey(rawURL, key string) bool {
 // redirectURIFor completes a path-only redirect_uri with the scheme of the
 // connection itself and the request's host, never with X-Forwarded-*
 // headers, which a client can forge.
-func (h *Handler) redirectURIFor(r *http.Request) (string, bool) {
-	if h.cfg.callbackOrigin != "" {
-		return h.RedirectURI, true
+func (cfg *runtimeConfig) redirectURIFor(r *http.Request) (string, bool) {
+	if cfg.callbackOrigin != "" {
+		return cfg.redirectURI, true
 	}
 	origin, ok := requestOrigin(r)
-	return origin + h.RedirectURI, ok
+	return origin + cfg.redirectURI, ok
 }
 
 // requestOrigin is the scheme of the connection itself and the request's

@@ -24,7 +24,7 @@ func TestRedirectURIIgnoresForwardedHeaders(t *testing.T) {
 func TestAuthorizeURLKeepsItsParameters(t *testing.T) {
 	h := &Handler{ClientID: "42"}
 	h.cfg.authorizeBase = authorizeBase("https://www.instagram.com/oauth/authorize?enable_fb_login=false&state=x&client_id=9", "42", "a,b")
-	q := mustQuery(t, h.authorizeLocation(record.Pending{State: "s1", RedirectURI: "https://app.example/cb?x=1"}, false))
+	q := mustQuery(t, h.cfg.authorizeLocation(record.Pending{State: "s1", RedirectURI: "https://app.example/cb?x=1"}, false))
 	want := url.Values{
 		"enable_fb_login": {"false"}, "client_id": {"42"}, "response_type": {"code"},
 		"scope": {"a,b"}, "redirect_uri": {"https://app.example/cb?x=1"}, "state": {"s1"},

@@ -27,7 +27,7 @@ func (h *Handler) warnOnce(bit uint32) bool {
 // warnIfLoginWillFail runs on every login start: nothing here allocates
 // until there is something to log.
 func (h *Handler) warnIfLoginWillFail(r *http.Request) {
-	if r.TLS == nil && !h.InsecureCookies && h.warnOnce(warnedPlainHTTP) {
+	if r.TLS == nil && h.cfg.cookies.secure && h.warnOnce(warnedPlainHTTP) {
 		// Browsers drop Secure cookies sent by http:// sites other than
 		// localhost, so the callback finds no state.
 		h.logger.Warn("a login started over plain HTTP, but the plugin's cookies are Secure: browsers drop Secure cookies "+
@@ -35,7 +35,7 @@ func (h *Handler) warnIfLoginWillFail(r *http.Request) {
 			"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
 			"set an absolute https redirect_uri", zap.String("host", r.Host))
 	}
-	if cb := h.cfg.callbackHost; cb != "" && !h.cookieReaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
+	if cb := h.cfg.callbackHost; cb != "" && !h.cfg.cookies.reaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
 		// The state cookie is set on the host the login started on.
 		h.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
 			"the callback finds none and the login ends in \"Login expired\". Send visitors to redirect_uri's host "+
@@ -61,11 +61,11 @@ func callbackHost(redirectURI string) string {
 	return rest
 }
 
-// cookieReaches reports whether a cookie set by host is sent to callback:
-// the same host (cookies ignore ports), or both within cookie_domain.
-func (h *Handler) cookieReaches(host, callback string) bool {
+// reaches reports whether a cookie set by host is sent to callback: the
+// same host (cookies ignore ports), or both within cookie_domain.
+func (names *cookieJar) reaches(host, callback string) bool {
 	a, b := hostOnly(host), hostOnly(callback)
-	return a == b || domainHolds(h.CookieDomain, a) && domainHolds(h.CookieDomain, b)
+	return a == b || domainHolds(names.domain, a) && domainHolds(names.domain, b)
 }
 
 func hostOnly(hostport string) string {

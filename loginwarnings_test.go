@@ -90,8 +90,7 @@ func TestCookieReaches(t *testing.T) {
 		{"app.example", "www.other.example", "app.example", false},
 		{"app.example", "[::1]:9080", "app.example", false},
 	} {
-		h := &Handler{CookieDomain: c.domain}
-		if got := h.cookieReaches(c.host, c.callback); got != c.want {
+		if got := (&cookieJar{domain: c.domain}).reaches(c.host, c.callback); got != c.want {
 			t.Errorf("cookie_domain %q, login on %s, callback on %s: %v, want %v", c.domain, c.host, c.callback, got, c.want)
 		}
 	}

@@ -36,7 +36,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 			zap.Int("users", len(users)))
 	}
 	h.cfg.cookies.clear(w, h.cfg.cookies.session)
-	if h.CookieDomain != "" {
+	if h.cfg.cookies.domain != "" {
 		// A host-only cookie of the same name, from before cookie_domain
 		// was set, would otherwise stay, revoked, and hide later logins.
 		hostOnly := h.cfg.cookies.newCookie(h.cfg.cookies.session, "", -1)
@@ -44,8 +44,8 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 		http.SetCookie(w, hostOnly)
 	}
 	h.cfg.cookies.clearLegacy(w)
-	h.markForReauth(w)
-	return redirect(w, h.LogoutRedirect)
+	h.cfg.cookies.markForReauth(w)
+	return redirect(w, h.cfg.logoutRedirect)
 }
 
 // revokeSentSessions revokes every session cookie of ours the browser sent

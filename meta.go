@@ -38,7 +38,7 @@ func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (sig
 	if len(values) != 1 {
 		return signedrequest.Request{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
 	}
-	req, err := signedrequest.Parse(h.ClientSecret, values[0], h.now().Unix())
+	req, err := signedrequest.Parse(h.cfg.clientSecret, values[0], h.now().Unix())
 	if err != nil {
 		return signedrequest.Request{}, http.StatusBadRequest, err
 	}
@@ -74,7 +74,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return h.refuseSignedRequest(w, r, "data_deletion", status, err)
 	}
-	statusURL, ok := h.deletionStatusURL(r)
+	statusURL, ok := h.cfg.deletionStatusURL(r)
 	if !ok {
 		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
 	}

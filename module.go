@@ -153,6 +153,7 @@ type Handler struct {
 	protect   caddyhttp.MatcherSets
 	keys      seal.Ring
 	sessions  sessions
+	pending   pendingLogins
 	headers   identityHeaders
 	instagram *instagram.Client
 	shared    *sharedState
@@ -222,6 +223,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: h.now}
+	h.pending = pendingLogins{cfg: &h.cfg, keys: h.keys, now: h.now}
 	h.logStartup()
 	return nil
 }

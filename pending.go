@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"crypto/rand"
 	"crypto/subtle"
@@ -12,9 +13,14 @@ import (
 	"time"
 )
 
-// Pending logins: each login in progress has a random state, sent to
-// Instagram and kept in a sealed cookie of its own, which binds it to this
-// browser and to the page the user asked for.
+// pendingLogins are the logins in progress: each has a random state, sent
+// to Instagram and kept in a sealed cookie of its own, which binds it to
+// this browser and to the page the user asked for.
+type pendingLogins struct {
+	cfg  *runtimeConfig
+	keys seal.Ring
+	now  func() time.Time
+}
 
 const (
 	stateLifetime = 10 * time.Minute // how long a login may sit on the consent page
@@ -36,8 +42,8 @@ func randomState() string {
 
 // pendingCookieName gives each pending login a cookie of its own, so tabs
 // that start logins at the same moment never overwrite each other's state.
-func (h *Handler) pendingCookieName(state string) string {
-	return h.cfg.cookies.pending + state[:stateIDLen]
+func (pl *pendingLogins) cookieName(state string) string {
+	return pl.cfg.cookies.pending + state[:stateIDLen]
 }
 
 // isStateShaped accepts only what randomState makes.
@@ -55,21 +61,21 @@ func isStateID(id string) bool {
 }
 
 // setPending seals a pending login into its own cookie.
-func (h *Handler) setPending(w http.ResponseWriter, p record.Pending) {
-	value := h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p))
-	h.cfg.cookies.set(w, h.pendingCookieName(p.State), value, int(stateLifetime/time.Second))
+func (pl *pendingLogins) set(w http.ResponseWriter, p record.Pending) {
+	value := pl.keys.Seal(pl.cfg.aad.Pending, record.EncodePending(p))
+	pl.cfg.cookies.set(w, pl.cookieName(p.State), value, int(stateLifetime/time.Second))
 }
 
 // pendingFor finds and checks the pending login that state names: sealed
 // by us, not expired, and holding exactly this state (compared in constant
 // time).
-func (h *Handler) pendingFor(r *http.Request, state string) (record.Pending, bool) {
+func (pl *pendingLogins) find(r *http.Request, state string) (record.Pending, bool) {
 	if !isStateShaped(state) {
 		return record.Pending{}, false
 	}
-	scan := cookieScan{lines: sentCookieLines(r), name: h.pendingCookieName(state)}
+	scan := cookieScan{lines: sentCookieLines(r), name: pl.cookieName(state)}
 	for value, _, ok := scan.next(); ok; value, _, ok = scan.next() {
-		p, ok := h.openPending(value)
+		p, ok := pl.open(value)
 		if ok && subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
 			return p, true
 		}
@@ -78,13 +84,13 @@ func (h *Handler) pendingFor(r *http.Request, state string) (record.Pending, boo
 }
 
 // openPending opens a state cookie's value if it is ours and still live.
-func (h *Handler) openPending(value string) (record.Pending, bool) {
-	plain, _, ok := h.keys.Open(h.cfg.aad.Pending, value)
+func (pl *pendingLogins) open(value string) (record.Pending, bool) {
+	plain, _, ok := pl.keys.Open(pl.cfg.aad.Pending, value)
 	if !ok {
 		return record.Pending{}, false
 	}
 	p, ok := record.DecodePending(plain)
-	t := h.now().Unix()
+	t := pl.now().Unix()
 	if !ok || p.Created > t+60 || p.Created+int64(stateLifetime/time.Second) <= t {
 		return record.Pending{}, false
 	}
@@ -92,11 +98,11 @@ func (h *Handler) openPending(value string) (record.Pending, bool) {
 }
 
 // forgetPending clears the state cookie a finished or refused login named.
-func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state string) {
+func (pl *pendingLogins) forget(w http.ResponseWriter, r *http.Request, state string) {
 	if isStateShaped(state) {
-		name := h.pendingCookieName(state)
+		name := pl.cookieName(state)
 		if _, ok := cookieValue(r, name); ok {
-			h.cfg.cookies.clear(w, name)
+			pl.cfg.cookies.clear(w, name)
 		}
 	}
 }
@@ -106,8 +112,8 @@ func (h *Handler) forgetPending(w http.ResponseWriter, r *http.Request, state st
 // stays bounded however many logins a browser starts. Only names we could
 // have made are looked at, each once, and the clearing stops at a few, so
 // junk cookies cannot inflate the response.
-func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
-	prefix := h.cfg.cookies.pending
+func (pl *pendingLogins) prune(w http.ResponseWriter, r *http.Request) {
+	prefix := pl.cfg.cookies.pending
 	if !cookiesMention(r, prefix) {
 		return // the usual case: no login pending
 	}
@@ -120,7 +126,7 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 	clears := 0
 	clear := func(name string) {
 		if clears < 2*maxPending {
-			h.cfg.cookies.clear(w, name)
+			pl.cfg.cookies.clear(w, name)
 			clears++
 		}
 	}
@@ -131,7 +137,7 @@ func (h *Handler) prunePending(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		seen[c.Name] = true
-		if p, ok := h.openPending(c.Value); ok {
+		if p, ok := pl.open(c.Value); ok {
 			alive = append(alive, live{c.Name, p.Created})
 		} else {
 			clear(c.Name)

@@ -14,6 +14,7 @@ import (
 func FuzzOpenPending(f *testing.F) {
 	h := fuzzHandler(f)
 	h.now = func() time.Time { return unitEpoch.Add(time.Minute) }
+	h.pending.now = h.now
 	for v := range fuzzPendings {
 		f.Add(v)
 		f.Add(v[:len(v)-1])
@@ -21,7 +22,7 @@ func FuzzOpenPending(f *testing.F) {
 	f.Add("")
 	f.Add(string(record.EncodePending(record.Pending{State: "s", RedirectURI: "/cb", ReturnTo: "/", Created: unitEpoch.Unix()})))
 	f.Fuzz(func(t *testing.T, value string) {
-		p, ok := h.openPending(value)
+		p, ok := h.pending.open(value)
 		if ok {
 			want, known := fuzzPendings[value]
 			if !known {
@@ -38,7 +39,7 @@ func FuzzOpenPending(f *testing.F) {
 		}
 		for v := range fuzzPendings {
 			if m := fuzzMutate(v, []byte(value)); m != v {
-				if _, ok := h.openPending(m); ok {
+				if _, ok := h.pending.open(m); ok {
 					t.Fatalf("mutation %q of a sealed state opened", m)
 				}
 			}
@@ -60,7 +61,7 @@ func FuzzOpenPending(f *testing.F) {
 			{h.now().Unix() + 61, false},
 		} {
 			p := record.Pending{State: value, RedirectURI: value, ReturnTo: value, Created: c.created}
-			got, ok := h.openPending(h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p)))
+			got, ok := h.pending.open(h.keys.Seal(h.cfg.aad.Pending, record.EncodePending(p)))
 			if len(value) < 500 && (ok != c.live || (ok && got != p)) {
 				t.Fatalf("pending created %d (now %d): opened %v, want %v", c.created, h.now().Unix(), ok, c.live)
 			}

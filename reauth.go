@@ -25,19 +25,19 @@ const reauthMarkLifetime = 400 * 24 * time.Hour
 const forceReauthParam = "&force_reauth=true"
 
 // markForReauth marks the browser as logged out.
-func (h *Handler) markForReauth(w http.ResponseWriter) {
-	h.cfg.cookies.set(w, h.cfg.cookies.reauth, "1", int(reauthMarkLifetime/time.Second))
+func (names *cookieJar) markForReauth(w http.ResponseWriter) {
+	names.set(w, names.reauth, "1", int(reauthMarkLifetime/time.Second))
 }
 
 // marked reports whether the browser logged out since its last login.
-func (h *Handler) marked(r *http.Request) bool {
-	_, ok := cookieValue(r, h.cfg.cookies.reauth)
+func (names *cookieJar) marked(r *http.Request) bool {
+	_, ok := cookieValue(r, names.reauth)
 	return ok
 }
 
 // clearReauthMark removes the mark once a login has completed.
-func (h *Handler) clearReauthMark(w http.ResponseWriter, r *http.Request) {
-	if h.marked(r) {
-		h.cfg.cookies.clear(w, h.cfg.cookies.reauth)
+func (names *cookieJar) clearReauthMark(w http.ResponseWriter, r *http.Request) {
+	if names.marked(r) {
+		names.clear(w, names.reauth)
 	}
 }
