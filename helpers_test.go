@@ -3,6 +3,8 @@ package instagramauth
 import (
 	"bytes"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -145,6 +147,20 @@ func unitFixClock(tb testing.TB, t time.Time) {
 }
 
 var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// sealForTest seals s as the handler seals session cookies.
+func sealForTest(h *Handler, s record.Session) string {
+	return h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))
+}
+
+// getWithCookie is a GET of url that sends the Cookie header given, if any.
+func getWithCookie(url, cookie string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, url, nil)
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	return r
+}
 
 // mustQuery is the query of a URL, failing the test if it does not parse.
 func mustQuery(t *testing.T, rawURL string) url.Values {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 )
@@ -91,5 +93,35 @@ func TestSubSecondSessionDurationsRefused(t *testing.T) {
 				t.Errorf("%s: error %q lacks %q", line, err, want)
 			}
 		}
+	}
+}
+
+// A revoked copy of the user's own cookie sent first (a host-only cookie
+// left from before cookie_domain, say) must not hide the live session:
+// every cookie that opens is judged, not only the first.
+func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
+	unitFixClock(t, unitEpoch)
+	h := unitHandler(t)
+	id := instagram.Identity{UserID: "17841400000000001", Username: "alice", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}
+	r0 := getWithCookie("http://site.example/", "")
+	stale, fresh := h.newSession(id, r0), h.newSession(id, r0)
+	h.shared.revokeSession(stale.ID, stale.Expires)
+	name := h.cfg.cookieNames.session
+	r := getWithCookie("http://site.example/", name+"="+sealForTest(h, stale)+"; "+name+"="+sealForTest(h, fresh))
+	if s, ok := h.currentSession(r); !ok || s.ID != fresh.ID {
+		t.Errorf("a live session was refused because a revoked copy came first")
+	}
+	// A dead planted cookie of another user does not lock the user out
+	// either; a live one still means no session.
+	other := h.newSession(instagram.Identity{UserID: "222", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	h.shared.revokeSession(other.ID, other.Expires)
+	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, other)+"; "+name+"="+sealForTest(h, fresh))
+	if _, ok := h.currentSession(r); !ok {
+		t.Error("a revoked cookie of another user locked the user out")
+	}
+	live := h.newSession(instagram.Identity{UserID: "333", Token: "T", Expires: unitEpoch.Add(24 * time.Hour)}, r0)
+	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, live)+"; "+name+"="+sealForTest(h, fresh))
+	if _, ok := h.currentSession(r); ok {
+		t.Error("live sessions of two users made a session")
 	}
 }
