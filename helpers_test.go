@@ -1,16 +1,17 @@
 package instagramauth
 
 import (
-	"sync/atomic"
-
-	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
-
-	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
-
 	"bytes"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 )
 
 // Values sealed once with the fixed test keys (ring [unitKeyB, unitKeyA],
@@ -129,24 +130,16 @@ func unitAAD(prefix []byte, cookieName string) []byte {
 	return append(append([]byte{}, prefix...), cookieName...)
 }
 
-// The tests' clock: every handler they make, directly (unitHandler) or in
-// a real Caddy (the clock app of harness_test.go), is given now, which a
-// test moves forward (advanceClock) or stops at a time (unitFixClock).
-var (
-	clockOffset atomic.Int64
-	clockFixed  atomic.Pointer[time.Time]
-)
+// The unit tests' clock: every handler they make (unitHandler) is given
+// now, which a test stops at a time (unitFixClock). The integration tests
+// have their own, which they give a real Caddy (integration/clock_test.go).
+var clockFixed atomic.Pointer[time.Time]
 
 func now() time.Time {
 	if t := clockFixed.Load(); t != nil {
 		return *t
 	}
-	return time.Now().Add(time.Duration(clockOffset.Load()))
-}
-
-func advanceClock(t *testing.T, d time.Duration) {
-	clockOffset.Add(int64(d))
-	t.Cleanup(func() { clockOffset.Store(0) })
+	return time.Now()
 }
 
 // unitFixClock stops the tests' clock at t for the test's duration.
@@ -157,3 +150,27 @@ func unitFixClock(tb testing.TB, t time.Time) {
 }
 
 var unitEpoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// sealForTest seals s as the handler seals session cookies.
+func sealForTest(h *Handler, s record.Session) string {
+	return h.keys.Seal(h.cfg.aad.Session, record.EncodeSession(&s))
+}
+
+// getWithCookie is a GET of url that sends the Cookie header given, if any.
+func getWithCookie(url, cookie string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, url, nil)
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	return r
+}
+
+// mustQuery is the query of a URL, failing the test if it does not parse.
+func mustQuery(t *testing.T, rawURL string) url.Values {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("bad URL %q: %v", rawURL, err)
+	}
+	return u.Query()
+}

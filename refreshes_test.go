@@ -1,14 +1,11 @@
 package instagramauth
 
 import (
-	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
-
 	"encoding/binary"
-	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 )
 
 func refreshTestID(i int) record.ID {
@@ -39,50 +36,6 @@ func TestRefreshesOneFlightPerSession(t *testing.T) {
 	}
 	if _, g, lead := rf.begin(id, t0+refreshRetryAfter); g == nil || !lead {
 		t.Fatal("after the hour: no new flight")
-	}
-}
-
-// Concurrent requests of one session make one refresh; each gets the new
-// token.
-func TestRefreshConcurrentRequestsOneCall(t *testing.T) {
-	var calls atomic.Int64
-	h := newRefreshHarness(t, 5*24*time.Hour, withSlowRefresh(500*time.Millisecond, &calls), withOptions("timeout 5s"))
-	h.ig.SetRefreshMinAge(0)
-	h.mustLogin(h.client, "rosa", "/")
-	cookie := sessionCookie(h.client)
-	const n = 16
-	tokens := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodGet, siteURL+"/", nil)
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("Cookie", insecureCookieName+"="+cookie)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			var e echo
-			errs[i] = decodeEcho(resp, &e)
-			tokens[i] = e.Header.Get(tokenHeader)
-		}()
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("request %d: %v", i, errs[i])
-		}
-		if tokens[i] != tokens[0] || tokens[i] == "" {
-			t.Errorf("request %d got another token than request 0", i)
-		}
-	}
-	h.wantRefreshes(1, "16 concurrent requests")
-	if calls.Load() != 1 {
-		t.Errorf("%d refresh calls, want 1", calls.Load())
 	}
 }
 
