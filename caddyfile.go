@@ -130,9 +130,9 @@ func unknownOption(d *caddyfile.Dispenser) error {
 func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) error {
 	check := *h
 	check.Scope = append([]string(nil), h.Scope...)
-	check.applyDefaults()
+	applyDefaults(&check)
 	var errs []error
-	for _, e := range check.validate() {
+	for _, e := range validate(&check) {
 		line, given := lines[e.option]
 		if !given {
 			line = d.Line()

@@ -239,8 +239,8 @@ func FuzzCaddyfile(f *testing.F) {
 			t.Fatalf("accepted without client_id/client_secret: %+v", h)
 		}
 		// What the adapter accepts, Provision's checks accept too.
-		h.applyDefaults()
-		if errs := h.validate(); len(errs) > 0 {
+		applyDefaults(h)
+		if errs := validate(h); len(errs) > 0 {
 			t.Fatalf("adapted, then refused: %v", errs.join())
 		}
 	})

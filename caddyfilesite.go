@@ -67,7 +67,7 @@ func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
 		h.State[key] = taken
 	}
 	eff := *handler
-	eff.applyDefaults()
+	applyDefaults(&eff)
 	at := fmt.Sprintf("%s:%d", h.File(), line)
 	callback, logout := pathOf(eff.RedirectURI), logoutClaim{at, eff.CookieName}
 	if first, dup := taken.callbacks[callback]; dup {

@@ -32,7 +32,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	if reason := q.Get("error"); reason != "" {
 		h.pending.forget(w, r, state)
 		countLogin(loginDenied)
-		h.logSampled(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
+		h.sampled.log(&h.shared.callbackLogs.denied, zap.InfoLevel, "login refused at Instagram",
 			zap.String("oauth_error", instagram.Clip(reason, 64)), zap.String("error_reason", instagram.Clip(q.Get("error_reason"), 64)))
 		denied := pageDenied
 		denied.Detail = instagram.Clip(q.Get("error_description"), 300)
@@ -77,7 +77,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.sessions.issue(w, &s)
 	setUserPlaceholders(r, id.UserID, id.Username) // the login's own access log line
 	countLogin(loginSuccess)
-	h.emitLogin(id.UserID, id.Username)
+	h.events.login(id.UserID, id.Username)
 	h.cfg.cookies.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.UserID), zap.String("username", id.Username))
 	return redirect(w, safeReturnPath(p.ReturnTo))
@@ -92,7 +92,7 @@ func (h *Handler) refuseState(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, "/")
 	}
 	countLogin(loginBadState)
-	h.logSampled(&h.shared.callbackLogs.badState, zap.WarnLevel, "callback refused: missing, expired, forged or used state",
+	h.sampled.log(&h.shared.callbackLogs.badState, zap.WarnLevel, "callback refused: missing, expired, forged or used state",
 		zap.String("client_ip", clientIP(r)))
 	return h.refuse(w, r, http.StatusForbidden, errBadState, pageBadState)
 }

@@ -79,19 +79,19 @@ type ownPaths struct {
 
 // prepare fills in defaults, resolves placeholders and checks every
 // option, then derives the runtime config. It does no I/O.
-func (h *Handler) prepare() (runtimeConfig, error) {
+func prepare(h *Handler) (runtimeConfig, error) {
 	nameGiven := h.CookieName != ""
-	h.applyDefaults()
-	if err := h.resolvePlaceholders(); err != nil {
+	applyDefaults(h)
+	if err := resolvePlaceholders(h); err != nil {
 		return runtimeConfig{}, err
 	}
-	if err := h.validate().join(); err != nil {
+	if err := validate(h).join(); err != nil {
 		return runtimeConfig{}, err
 	}
-	return h.derive(nameGiven), nil
+	return derive(h, nameGiven), nil
 }
 
-func (h *Handler) applyDefaults() {
+func applyDefaults(h *Handler) {
 	setDefault(&h.RedirectURI, defaultRedirectPath)
 	setDefault(&h.AuthorizeURL, defaultAuthorizeURL)
 	setDefault(&h.TokenURL, defaultTokenURL)
@@ -146,7 +146,7 @@ func setDefault(field *string, value string) {
 // placeholders) in every option a user may take from the environment. A
 // placeholder that does not resolve is an error naming the option: sent to
 // Instagram as it is, it would fail much later and much less clearly.
-func (h *Handler) resolvePlaceholders() error {
+func resolvePlaceholders(h *Handler) error {
 	repl := caddy.NewReplacer()
 	var errs optionErrors
 	one := func(option string, field *string) {
@@ -202,7 +202,7 @@ func placeholderIn(s string) string {
 }
 
 // derive builds the runtime config from checked options.
-func (h *Handler) derive(nameGiven bool) runtimeConfig {
+func derive(h *Handler, nameGiven bool) runtimeConfig {
 	lifetime := int64(time.Duration(h.SessionLifetime) / time.Second)
 	idle := int64(time.Duration(h.SessionIdle) / time.Second)
 	cfg := runtimeConfig{
@@ -266,7 +266,7 @@ func (errs optionErrors) join() error {
 // validate checks every option once defaults are in. A value that still
 // holds a placeholder (as the Caddyfile adapter sees {env.*}) is checked
 // after Provision has resolved it.
-func (h *Handler) validate() optionErrors {
+func validate(h *Handler) optionErrors {
 	var errs optionErrors
 	check := errs.add
 	if h.ClientID == "" {
@@ -306,15 +306,15 @@ func (h *Handler) validate() optionErrors {
 		check(optAllowUsers, errors.New("lists usernames, but "+optUserinfoURL+" is off, so no username is ever known "+
 			"and those users could never log in: list their ids, or turn "+optUserinfoURL+" on"))
 	}
-	check(optReturnHosts, h.checkReturnHosts())
-	h.validatePaths(check)
-	h.validateHeaders(check)
+	check(optReturnHosts, checkReturnHosts(h))
+	validatePaths(h, check)
+	validateHeaders(h, check)
 	return errs
 }
 
 // validatePaths checks the handler's own paths: each a plain path, none
 // the same as another, and none taking over the whole site.
-func (h *Handler) validatePaths(check func(string, error)) {
+func validatePaths(h *Handler, check func(string, error)) {
 	callback := pathOf(h.RedirectURI)
 	if hasPlaceholder(h.RedirectURI) {
 		callback = ""
@@ -348,7 +348,7 @@ func (h *Handler) validatePaths(check func(string, error)) {
 
 // validateHeaders checks the header names the handler sets upstream,
 // which must all be different headers.
-func (h *Handler) validateHeaders(check func(string, error)) {
+func validateHeaders(h *Handler, check func(string, error)) {
 	seen := map[string]string{}
 	for _, hd := range []struct{ option, name string }{
 		{optHeaderUserID, h.HeaderUserID},

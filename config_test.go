@@ -77,7 +77,7 @@ func TestEnvPlaceholdersResolveInEveryOption(t *testing.T) {
 			*opt.field(h).(*string) = placeholder
 		}
 	}
-	cfg, err := h.prepare()
+	cfg, err := prepare(h)
 	if err != nil {
 		t.Fatalf("prepare: %v", err)
 	}

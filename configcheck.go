@@ -260,7 +260,7 @@ func checkKeyRotation(raw string) error {
 // checkReturnHosts: return_hosts works only with cookie_domain, which
 // carries the login's cookies across the hosts, and with one absolute
 // redirect_uri on a host within it, the one URI registered with Instagram.
-func (h *Handler) checkReturnHosts() error {
+func checkReturnHosts(h *Handler) error {
 	if len(h.ReturnHosts) == 0 || slices.ContainsFunc(h.ReturnHosts, hasPlaceholder) || hasPlaceholder(h.CookieDomain) {
 		return nil // nothing to check, or checked once Provision has resolved it
 	}

@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
 	"net/http"
 	"time"
@@ -14,14 +15,14 @@ import (
 // opens it. A forged or unknown code does not open: 404.
 
 // confirmationCode seals what the status page tells.
-func (h *Handler) confirmationCode(userID string, at int64) string {
+func confirmationCode(keys seal.Ring, aad []byte, userID string, at int64) string {
 	rec := record.V1{Time: at, Fields: [3]string{userID}}
-	return h.keys.Seal(h.cfg.aad.Deletion, rec.Encode())
+	return keys.Seal(aad, rec.Encode())
 }
 
 // openConfirmationCode returns when the request was handled.
-func (h *Handler) openConfirmationCode(code string) (time.Time, bool) {
-	plain, _, ok := h.keys.Open(h.cfg.aad.Deletion, code)
+func openConfirmationCode(keys seal.Ring, aad []byte, code string) (time.Time, bool) {
+	plain, _, ok := keys.Open(aad, code)
 	if !ok {
 		return time.Time{}, false
 	}
@@ -50,7 +51,7 @@ func (h *Handler) serveDeletionStatus(w http.ResponseWriter, r *http.Request) er
 	if code == "" {
 		code = originalURL(r).Query().Get("code")
 	}
-	at, ok := h.openConfirmationCode(code)
+	at, ok := openConfirmationCode(h.keys, h.cfg.aad.Deletion, code)
 	if !ok {
 		return writePage(w, http.StatusNotFound, page{
 			Title:   "Unknown confirmation code",

@@ -10,18 +10,18 @@ import (
 // A confirmation code opens only as what it is, for the app that gave it.
 func TestConfirmationCodeIsBoundToPurposeAndApp(t *testing.T) {
 	h := unitHandler(t)
-	code := h.confirmationCode("42", 1796161606)
-	if at, ok := h.openConfirmationCode(code); !ok || at.Unix() != 1796161606 {
+	code := confirmationCode(h.keys, h.cfg.aad.Deletion, "42", 1796161606)
+	if at, ok := openConfirmationCode(h.keys, h.cfg.aad.Deletion, code); !ok || at.Unix() != 1796161606 {
 		t.Fatalf("own code: %v %v", at, ok)
 	}
 	other := unitHandler(t)
 	other.ClientID = "other-app"
-	other.cfg = other.derive(false)
-	if _, ok := other.openConfirmationCode(code); ok {
+	other.cfg = derive(other, false)
+	if _, ok := openConfirmationCode(other.keys, other.cfg.aad.Deletion, code); ok {
 		t.Error("another app opened the code")
 	}
 	sessionValue := h.keys.Seal(h.cfg.aad.Session, record.V1{Time: 1, Fields: [3]string{"42"}}.Encode())
-	if _, ok := h.openConfirmationCode(sessionValue); ok {
+	if _, ok := openConfirmationCode(h.keys, h.cfg.aad.Deletion, sessionValue); ok {
 		t.Error("a value sealed as a session opened as a code")
 	}
 }
@@ -38,12 +38,12 @@ func TestDeletionStatusURL(t *testing.T) {
 		t.Errorf("path redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "https://login.example/cb"
-	h.cfg = h.derive(false)
+	h.cfg = derive(h, false)
 	if u, ok := h.cfg.deletionStatusURL(r); !ok || u != "https://login.example/oauth2/instagram/data-deletion" {
 		t.Errorf("URL redirect_uri: %q %v", u, ok)
 	}
 	h.RedirectURI = "/cb"
-	h.cfg = h.derive(false)
+	h.cfg = derive(h, false)
 	r.Host = "evil.example/x?"
 	if u, ok := h.cfg.deletionStatusURL(r); ok {
 		t.Errorf("a Host that is not a host made %q", u)

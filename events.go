@@ -46,18 +46,18 @@ func (e *eventEmitter) emit(name, userID, username string, source string) {
 	e.app.Emit(e.ctx, name, data)
 }
 
-// emitLogin: a user logged in (a new session).
-func (h *Handler) emitLogin(userID, username string) {
-	h.events.emit(eventLogin, userID, username, "")
+// login: a user logged in (a new session).
+func (e *eventEmitter) login(userID, username string) {
+	e.emit(eventLogin, userID, username, "")
 }
 
-// emitLogout: a user logged out at logout_path.
-func (h *Handler) emitLogout(userID, username string) {
-	h.events.emit(eventLogout, userID, username, "")
+// logout: a user logged out at logout_path.
+func (e *eventEmitter) logout(userID, username string) {
+	e.emit(eventLogout, userID, username, "")
 }
 
-// emitRevoked: sessions of a user ended from elsewhere (logout everywhere,
+// revoked: sessions of a user ended from elsewhere (logout everywhere,
 // Meta's callbacks, which know the user id only: username may be "").
-func (h *Handler) emitRevoked(userID, username string, source revocationSource) {
-	h.events.emit(eventRevoked, userID, username, revocationSources[source])
+func (e *eventEmitter) revoked(userID, username string, source revocationSource) {
+	e.emit(eventRevoked, userID, username, revocationSources[source])
 }

@@ -14,9 +14,9 @@ import (
 func TestEmitWithoutEventsApp(t *testing.T) {
 	h := unitHandler(t)
 	allocs := testing.AllocsPerRun(100, func() {
-		h.emitLogin("17841405793187218", "alice")
-		h.emitLogout("17841405793187218", "alice")
-		h.emitRevoked("17841405793187218", "", revokedDeauthorize)
+		h.events.login("17841405793187218", "alice")
+		h.events.logout("17841405793187218", "alice")
+		h.events.revoked("17841405793187218", "", revokedDeauthorize)
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per emit without an events app, want 0", allocs)
@@ -44,8 +44,8 @@ func TestEmitRevokedNamesTheSource(t *testing.T) {
 	h := unitHandler(t)
 	h.events = eventEmitter{app: app, ctx: ctx}
 
-	h.emitRevoked("17841405793187218", "", revokedDataDeletion)
-	h.emitLogin("17841405793187218", "alice") // nobody subscribed
+	h.events.revoked("17841405793187218", "", revokedDataDeletion)
+	h.events.login("17841405793187218", "alice") // nobody subscribed
 	want := map[string]any{"user_id": "17841405793187218", "username": "", "source": "data_deletion"}
 	if got := sink.take(); len(got) != 1 || got[0].Name() != eventRevoked || !maps.Equal(got[0].Data, want) {
 		t.Errorf("events %v, want one %s %v", got, eventRevoked, want)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+	"go.uber.org/zap"
 )
 
 // Values sealed once with the fixed test keys (ring [unitKeyB, unitKeyA],
@@ -41,12 +42,11 @@ var (
 // for tests that call its methods directly.
 func unitHandler(tb testing.TB) *Handler {
 	h := &Handler{ClientID: "app-id", ClientSecret: "s", InsecureCookies: true, keys: unitRing(tb, unitKeyA)}
-	h.applyDefaults()
-	h.cfg = h.derive(false)
-	h.now = now
+	applyDefaults(h)
+	h.cfg = derive(h, false)
+	h.now, h.logger = now, zap.NewNop()
 	h.shared = newSharedState("", nil, now)
-	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: now}
-	h.pending = pendingLogins{cfg: &h.cfg, keys: h.keys, now: now}
+	h.wire()
 	return h
 }
 
@@ -55,9 +55,9 @@ func unitHandler(tb testing.TB) *Handler {
 func fuzzHandler(tb testing.TB) *Handler {
 	h := unitHandler(tb)
 	h.keys = unitRing(tb, unitKeyB, unitKeyA)
-	h.sessions.keys, h.pending.keys = h.keys, h.keys
 	h.cfg.aad.Session = unitAAD(seal.SessionPurpose, insecureCookieName)
 	h.cfg.aad.Pending = unitAAD(seal.PendingPurpose, insecureCookieName)
+	h.wire()
 	return h
 }
 

@@ -28,7 +28,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.pending.prune(w, r)
 	h.pending.set(w, p)
-	h.warnIfLoginWillFail(r)
+	h.warnings.check(r)
 	countRequest(outcomeRedirected)
 	return redirect(w, h.cfg.authorizeLocation(p, h.cfg.cookies.marked(r)))
 }

@@ -13,31 +13,37 @@ import (
 // "Login expired", which does not say why. The first such login a handler
 // starts logs a warning that does, once per trap, never per request.
 
+type loginWarnings struct {
+	cfg    *runtimeConfig
+	logger *zap.Logger
+	warned uint32 // a bit per trap already logged (atomic)
+}
+
 const (
 	warnedPlainHTTP uint32 = 1 << iota
 	warnedOtherHost
 )
 
-// warnOnce reports whether the trap bit has not been warned about yet, and
+// once reports whether the trap bit has not been warned about yet, and
 // marks it.
-func (h *Handler) warnOnce(bit uint32) bool {
-	return atomic.OrUint32(&h.warned, bit)&bit == 0
+func (lw *loginWarnings) once(bit uint32) bool {
+	return atomic.OrUint32(&lw.warned, bit)&bit == 0
 }
 
-// warnIfLoginWillFail runs on every login start: nothing here allocates
+// check runs on every login start: nothing here allocates
 // until there is something to log.
-func (h *Handler) warnIfLoginWillFail(r *http.Request) {
-	if r.TLS == nil && h.cfg.cookies.secure && h.warnOnce(warnedPlainHTTP) {
+func (lw *loginWarnings) check(r *http.Request) {
+	if r.TLS == nil && lw.cfg.cookies.secure && lw.once(warnedPlainHTTP) {
 		// Browsers drop Secure cookies sent by http:// sites other than
 		// localhost, so the callback finds no state.
-		h.logger.Warn("a login started over plain HTTP, but the plugin's cookies are Secure: browsers drop Secure cookies "+
+		lw.logger.Warn("a login started over plain HTTP, but the plugin's cookies are Secure: browsers drop Secure cookies "+
 			"on http:// sites other than localhost, so logins end in \"Login expired\". Serve the site over HTTPS, or, for "+
 			"plain-HTTP development only, add insecure_cookies. Behind a proxy that terminates TLS, this is expected: "+
 			"set an absolute https redirect_uri", zap.String("host", r.Host))
 	}
-	if cb := h.cfg.callbackHost; cb != "" && !h.cfg.cookies.reaches(r.Host, cb) && h.warnOnce(warnedOtherHost) {
+	if cb := lw.cfg.callbackHost; cb != "" && !lw.cfg.cookies.reaches(r.Host, cb) && lw.once(warnedOtherHost) {
 		// The state cookie is set on the host the login started on.
-		h.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
+		lw.logger.Warn("a login started on another host than redirect_uri's: the state cookie stays on the first host, so "+
 			"the callback finds none and the login ends in \"Login expired\". Send visitors to redirect_uri's host "+
 			"(a redirect from the other one), or set cookie_domain to a domain both hosts share",
 			zap.String("host", r.Host), zap.String("callback_host", cb))

@@ -23,11 +23,11 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 			t := h.now().Unix() + 1
 			if h.shared.revokeUser(userID, t, t+h.cfg.sessionLifetime) {
 				countRevocation(revokedLogoutAll)
-				h.emitRevoked(userID, username, revokedLogoutAll)
+				h.events.revoked(userID, username, revokedLogoutAll)
 			}
 		}
 		countRevocation(revokedLogout)
-		h.emitLogout(userID, username)
+		h.events.logout(userID, username)
 		h.logger.Info("logout", zap.String("user_id", userID), zap.String("username", username),
 			zap.Bool("all_sessions", all))
 	}

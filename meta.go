@@ -26,7 +26,7 @@ var (
 
 // readSignedRequest reads and verifies the form field of a POST. The
 // value is never logged: it is the request's credential.
-func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedrequest.Request, int, error) {
+func readSignedRequest(w http.ResponseWriter, r *http.Request, secret string, now int64) (signedrequest.Request, int, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSignedRequestBody)
 	if err := r.ParseForm(); err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
@@ -38,7 +38,7 @@ func (h *Handler) readSignedRequest(w http.ResponseWriter, r *http.Request) (sig
 	if len(values) != 1 {
 		return signedrequest.Request{}, http.StatusBadRequest, errors.New("no signed_request form field, or several")
 	}
-	req, err := signedrequest.Parse(h.cfg.clientSecret, values[0], h.now().Unix())
+	req, err := signedrequest.Parse(secret, values[0], now)
 	if err != nil {
 		return signedrequest.Request{}, http.StatusBadRequest, err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) serveDeauthorize(w http.ResponseWriter, r *http.Request) error
 		w.Header().Set("Allow", http.MethodPost)
 		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeauthorizeMethod)
 	}
-	req, status, err := h.readSignedRequest(w, r)
+	req, status, err := readSignedRequest(w, r, h.cfg.clientSecret, h.now().Unix())
 	if err != nil {
 		return h.refuseSignedRequest(w, r, "deauthorize", status, err)
 	}
@@ -70,7 +70,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		return caddyhttp.Error(http.StatusMethodNotAllowed, errDeletionMethod)
 	}
-	req, status, err := h.readSignedRequest(w, r)
+	req, status, err := readSignedRequest(w, r, h.cfg.clientSecret, h.now().Unix())
 	if err != nil {
 		return h.refuseSignedRequest(w, r, "data_deletion", status, err)
 	}
@@ -79,7 +79,7 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 		return h.refuseSignedRequest(w, r, "data_deletion", http.StatusBadRequest, errBadHost)
 	}
 	h.endSessionsFor(req, revokedDataDeletion)
-	code := h.confirmationCode(req.UserID, h.now().Unix())
+	code := confirmationCode(h.keys, h.cfg.aad.Deletion, req.UserID, h.now().Unix())
 	return writeMetaJSON(w, http.StatusOK, map[string]string{
 		"url":               statusURL + "?code=" + code,
 		"confirmation_code": code,
@@ -95,7 +95,7 @@ func (h *Handler) endSessionsFor(req signedrequest.Request, source revocationSou
 	news := h.shared.revokeUser(req.UserID, notBefore, notBefore+h.cfg.sessionLifetime)
 	if news {
 		countRevocation(source)
-		h.emitRevoked(req.UserID, "", source)
+		h.events.revoked(req.UserID, "", source)
 	}
 	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", revocationSources[source]),
 		zap.String("user_id", req.UserID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
@@ -105,7 +105,7 @@ func (h *Handler) endSessionsFor(req signedrequest.Request, source revocationSou
 // refuseSignedRequest answers a bad callback: the reason is logged
 // sampled (anyone can post junk), the signed request never.
 func (h *Handler) refuseSignedRequest(w http.ResponseWriter, r *http.Request, source string, status int, err error) error {
-	h.logSampled(&h.shared.metaRefusals, zap.WarnLevel, "Meta callback refused",
+	h.sampled.log(&h.shared.metaRefusals, zap.WarnLevel, "Meta callback refused",
 		zap.String("source", source), zap.String("client_ip", clientIP(r)), zap.Int("status", status),
 		zap.String("reason", err.Error()))
 	return writeMetaJSON(w, status, map[string]string{"error": "bad_request", "message": err.Error()})

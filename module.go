@@ -159,11 +159,13 @@ type Handler struct {
 	shared    *sharedState
 	sharedKey string
 	events    eventEmitter
+	sampled   logSampler // lines strangers can cause, through the gates in shared
 	logger    *zap.Logger
 	now       func() time.Time // the clock the handler and its parts are given (clock.go)
-	// warned holds a bit per login trap already logged (loginwarnings.go).
-	// Not an atomic type: the Handler is copied by value before Provision.
-	warned uint32
+	refresher refresher
+	// warnings holds a bit per login trap already logged. Not an atomic
+	// type: the Handler is copied by value before Provision.
+	warnings loginWarnings
 
 	// This config's storage, as the revocation sync uses it.
 	storageUser *revocation.User
@@ -183,7 +185,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.now = clockOf(ctx)
-	cfg, err := h.prepare()
+	cfg, err := prepare(h)
 	if err != nil {
 		return err
 	}
@@ -222,17 +224,27 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	h.wire()
+	logStartup(h)
+	return nil
+}
+
+// wire hands the parts of the request flow what they share: the derived
+// config, the keys, the state shared across reloads, the clock and the
+// logger.
+func (h *Handler) wire() {
 	h.sessions = sessions{cfg: &h.cfg, keys: h.keys, revoked: h.shared.revocations, now: h.now}
 	h.pending = pendingLogins{cfg: &h.cfg, keys: h.keys, now: h.now}
-	h.logStartup()
-	return nil
+	h.sampled = logSampler{logger: h.logger, now: h.now}
+	h.refresher = refresher{cfg: &h.cfg, instagram: h.instagram, memory: h.shared.refreshes, logger: h.logger, now: h.now}
+	h.warnings = loginWarnings{cfg: &h.cfg, logger: h.logger}
 }
 
 // logStartup says what an operator needs to know about this config, once
 // per provision: at start-up and again at each reload, which provisions
 // the new config's handlers afresh.
-func (h *Handler) logStartup() {
-	h.logRedirectURI()
+func logStartup(h *Handler) {
+	logRedirectURI(h)
 	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
 		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
 			"so access tokens will be logged; filter the header out of the log or set header_token off",
@@ -243,7 +255,7 @@ func (h *Handler) logStartup() {
 // logRedirectURI names the redirect URI to register with Instagram, which
 // must match byte for byte. A path is completed per request with the
 // site's scheme and host, which the handler does not know before then.
-func (h *Handler) logRedirectURI() {
+func logRedirectURI(h *Handler) {
 	uri, hint := h.RedirectURI, "in the Meta app dashboard: Instagram > API setup with Instagram business login > "+
 		"Business login settings > OAuth redirect URIs"
 	if strings.HasPrefix(uri, "/") {
@@ -262,8 +274,8 @@ func (h *Handler) logRedirectURI() {
 // Provision starts with (placeholders are resolved there, once: a value
 // must not be resolved twice).
 func (h *Handler) Validate() error {
-	h.applyDefaults()
-	return h.validate().join()
+	applyDefaults(h)
+	return validate(h).join()
 }
 
 // Cleanup releases the state shared with other configs of the same app.

@@ -29,7 +29,7 @@ func TestStartupNamesTheRedirectURI(t *testing.T) {
 		h.InsecureCookies = tc.insecure
 		core, logs := observer.New(zapcore.InfoLevel)
 		h.logger = zap.New(core)
-		h.logStartup()
+		logStartup(h)
 
 		lines := logs.FilterMessage(startupMessage).All()
 		if len(lines) != 1 {

@@ -11,7 +11,7 @@ import (
 func FuzzOpenPending(f *testing.F) {
 	h := fuzzHandler(f)
 	h.now = func() time.Time { return unitEpoch.Add(time.Minute) }
-	h.pending.now = h.now
+	h.wire()
 	for v := range fuzzPendings {
 		f.Add(v)
 		f.Add(v[:len(v)-1])

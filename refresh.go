@@ -1,6 +1,9 @@
 package instagramauth
 
 import (
+	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -22,12 +25,22 @@ const (
 	refreshRetryAfter = 3600          // seconds before a session is tried again on this instance
 )
 
-// refreshDue is the hot path's test: a few comparisons. A refresh is due
+// refresher renews the tokens of sessions in use, through the memory of
+// refreshes this instance shares across reloads.
+type refresher struct {
+	cfg       *runtimeConfig
+	instagram *instagram.Client
+	memory    *refreshes
+	logger    *zap.Logger
+	now       func() time.Time
+}
+
+// due is the hot path's test: a few comparisons. A refresh is due
 // for a 60-day token (only those can be refreshed) within refreshWindow of
 // its end, in a session that would last longer than that token.
-func (h *Handler) refreshDue(s *record.Session, t int64) bool {
-	return h.cfg.tokenRefresh && s.LongLived && s.TokenExpires-t <= refreshWindow &&
-		min(s.Expires, s.Created+h.cfg.sessionLifetime) > s.TokenExpires
+func (rr *refresher) due(s *record.Session, t int64) bool {
+	return rr.cfg.tokenRefresh && s.LongLived && s.TokenExpires-t <= refreshWindow &&
+		min(s.Expires, s.Created+rr.cfg.sessionLifetime) > s.TokenExpires
 }
 
 // refresh gives s a new token, when Instagram gives one in time; it
@@ -35,13 +48,13 @@ func (h *Handler) refreshDue(s *record.Session, t int64) bool {
 // session's refresh in flight, or starts one, and waits for it: at most
 // timeout, since the call ends by then, and less for a request that joins
 // late.
-func (h *Handler) refresh(r *http.Request, s *record.Session, t int64) bool {
-	out, f, lead := h.shared.refreshes.begin(s.ID, t)
+func (rr *refresher) refresh(r *http.Request, s *record.Session, t int64) bool {
+	out, f, lead := rr.memory.begin(s.ID, t)
 	if f == nil {
 		return out.applyTo(s)
 	}
 	if lead {
-		go h.runRefresh(f, s.ID, s.UserID, s.Token)
+		go rr.run(f, s.ID, s.UserID, s.Token)
 	}
 	select {
 	case <-f.done:
@@ -51,25 +64,25 @@ func (h *Handler) refresh(r *http.Request, s *record.Session, t int64) bool {
 	}
 }
 
-// runRefresh calls Instagram for every request of the session, waiting or
+// run calls Instagram for every request of the session, waiting or
 // still to come: it does not end with the request that started it, and it
 // ends within timeout, which bounds every wait. Its outcome is kept for the
 // session's next requests, even those that come with the cookie from
 // before the refresh. It logs once per call, never the token.
-func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token string) {
+func (rr *refresher) run(f *refreshFlight, id record.ID, userID, token string) {
 	// Not the request's context: the call serves every request of the
 	// session. The client's timeout ends it.
-	newToken, expires, err := h.instagram.Refresh(context.Background(), token)
-	out := refreshOutcome{retryAt: h.now().Unix() + refreshRetryAfter}
+	newToken, expires, err := rr.instagram.Refresh(context.Background(), token)
+	out := refreshOutcome{retryAt: rr.now().Unix() + refreshRetryAfter}
 	countRefresh(err)
 	if err != nil {
-		h.logger.Warn("token refresh failed: forwarding the current token, next try in an hour",
+		rr.logger.Warn("token refresh failed: forwarding the current token, next try in an hour",
 			zap.String("user_id", userID), zap.Error(err))
 	} else {
 		out.token, out.tokenExpires = newToken, expires.Unix()
-		h.logger.Info("token refreshed", zap.String("user_id", userID), zap.Time("token_expires", expires))
+		rr.logger.Info("token refreshed", zap.String("user_id", userID), zap.Time("token_expires", expires))
 	}
-	h.shared.refreshes.end(id, f, out)
+	rr.memory.end(id, f, out)
 }
 
 // renewIfDue seals a session in use again when that is due: an idle
@@ -79,7 +92,7 @@ func (h *Handler) runRefresh(f *refreshFlight, id record.ID, userID, token strin
 // session of the earlier format at once, in the current form and name.
 func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.Session) {
 	t := s.SeenAt
-	refreshed := h.refreshDue(s, t) && h.refresh(r, s, t)
+	refreshed := h.refresher.due(s, t) && h.refresher.refresh(r, s, t)
 	idleDue := h.cfg.sessionIdle > 0 && t-s.Issued >= h.cfg.renewAfter
 	if !idleDue && !s.Legacy && !refreshed {
 		return

@@ -85,7 +85,7 @@ var (
 func (h *Handler) refuseLogin(w http.ResponseWriter, r *http.Request, status int, retry time.Duration) error {
 	seconds := int(retry / time.Second)
 	countLogin(loginThrottled)
-	h.logSampled(&h.shared.callbackLogs.throttled, zap.WarnLevel, "login throttled: too many token requests",
+	h.sampled.log(&h.shared.callbackLogs.throttled, zap.WarnLevel, "login throttled: too many token requests",
 		zap.Int("status", status), zap.String("client_ip", clientIP(r)), zap.Int("retry_after_seconds", seconds))
 	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 	p, err := pageTooManyLogins, errThrottled

@@ -60,17 +60,24 @@ type callbackLogs struct {
 	denied, badState, throttled, providerFailed, codeSpent, misconfigured sampledLog
 }
 
-// logSampled writes a line through the gate of its kind. Lines of a level
+// logSampler writes the lines a stranger can make the handler write at
+// will, each kind through its gate.
+type logSampler struct {
+	logger *zap.Logger
+	now    func() time.Time
+}
+
+// log writes a line through the gate of its kind. Lines of a level
 // the logger leaves out are not counted. A burst that ends is still
 // accounted for: a second later, one line says how many were held back.
-func (h *Handler) logSampled(gate *sampledLog, level zapcore.Level, msg string, fields ...zap.Field) {
-	ce := h.logger.Check(level, msg)
+func (ls logSampler) log(gate *sampledLog, level zapcore.Level, msg string, fields ...zap.Field) {
+	ce := ls.logger.Check(level, msg)
 	if ce == nil {
 		return
 	}
-	ok, skipped, flush := gate.admit(h.now())
+	ok, skipped, flush := gate.admit(ls.now())
 	if flush {
-		time.AfterFunc(time.Second, func() { h.reportSkipped(gate, level, msg) })
+		time.AfterFunc(time.Second, func() { ls.reportSkipped(gate, level, msg) })
 	}
 	if !ok {
 		return
@@ -81,9 +88,9 @@ func (h *Handler) logSampled(gate *sampledLog, level zapcore.Level, msg string, 
 	ce.Write(fields...)
 }
 
-func (h *Handler) reportSkipped(gate *sampledLog, level zapcore.Level, msg string) {
+func (ls logSampler) reportSkipped(gate *sampledLog, level zapcore.Level, msg string) {
 	if skipped := gate.takeSkipped(); skipped > 0 {
-		if ce := h.logger.Check(level, msg); ce != nil {
+		if ce := ls.logger.Check(level, msg); ce != nil {
 			ce.Write(zap.Int("similar_not_logged", skipped))
 		}
 	}

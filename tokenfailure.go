@@ -28,14 +28,14 @@ func (h *Handler) tokenFailed(w http.ResponseWriter, r *http.Request, err error,
 		if m.Setting == "redirect_uri" {
 			fields = append(fields, zap.String("redirect_uri", redirectURI))
 		}
-		h.logSampled(&h.shared.callbackLogs.misconfigured, zap.ErrorLevel, "login failed: this site's Instagram login is misconfigured", fields...)
+		h.sampled.log(&h.shared.callbackLogs.misconfigured, zap.ErrorLevel, "login failed: this site's Instagram login is misconfigured", fields...)
 		return h.refuse(w, r, http.StatusBadGateway, errMisconfigured, pageMisconfigured)
 	}
 	if instagram.IsSpentCode(err) {
-		h.logSampled(&h.shared.callbackLogs.codeSpent, zap.WarnLevel,
+		h.sampled.log(&h.shared.callbackLogs.codeSpent, zap.WarnLevel,
 			"login failed: the authorization code was already used or has expired (a reloaded or double callback)", zap.Error(err))
 		return h.refuse(w, r, http.StatusBadGateway, errCodeSpent, pageCodeSpent)
 	}
-	h.logSampled(&h.shared.callbackLogs.providerFailed, zap.ErrorLevel, "login failed: Instagram token endpoint", zap.Error(err))
+	h.sampled.log(&h.shared.callbackLogs.providerFailed, zap.ErrorLevel, "login failed: Instagram token endpoint", zap.Error(err))
 	return h.refuse(w, r, http.StatusBadGateway, errProvider, pageProviderFailed)
 }

@@ -22,7 +22,7 @@ func TestUpgradeWithShorterLifetime(t *testing.T) {
 	loggedIn1hAgo := v1(unitEpoch.Add(23 * time.Hour)) // the earlier release's 24h
 	loggedIn20hAgo := v1(unitEpoch.Add(4 * time.Hour))
 	h.SessionLifetime = caddy.Duration(12 * time.Hour)
-	h.cfg = h.derive(false)
+	h.cfg = derive(h, false)
 	for name, cookie := range map[string]string{"1h": loggedIn1hAgo, "20h": loggedIn20hAgo} {
 		s, ok := h.sessions.current(getWithCookie("http://site.example/", insecureCookieName+"="+cookie))
 		if !ok {
