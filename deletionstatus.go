@@ -41,7 +41,7 @@ func (cfg *runtimeConfig) deletionStatusURL(r *http.Request) (string, bool) {
 		return cfg.callbackOrigin + cfg.paths.dataDeletion, true
 	}
 	origin, ok := requestOrigin(r)
-	return origin + cfg.paths.dataDeletion, ok
+	return origin.String() + cfg.paths.dataDeletion, ok
 }
 
 // serveDeletionStatus answers GET data_deletion_path?code=..., the code

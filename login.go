@@ -56,26 +56,7 @@ func (cfg *runtimeConfig) redirectURIFor(r *http.Request) (string, bool) {
 		return cfg.redirectURI, true
 	}
 	origin, ok := requestOrigin(r)
-	return origin + cfg.redirectURI, ok
-}
-
-// requestOrigin is the scheme of the connection itself and the request's
-// host, which must be shaped like one: what a path of the site is
-// completed with into an absolute URL.
-func requestOrigin(r *http.Request) (string, bool) {
-	if !isHostShaped(r.Host) {
-		return "", false
-	}
-	if r.TLS != nil {
-		return "https://" + r.Host, true
-	}
-	return "http://" + r.Host, true
-}
-
-// isHostShaped accepts a host[:port] of letters, digits, dots, hyphens,
-// colons and brackets: nothing that could change the URL it is put in.
-func isHostShaped(host string) bool {
-	return host != "" && len(host) <= 255 && isAlnumOr(host, ".-:[]")
+	return origin.String() + cfg.redirectURI, ok
 }
 
 // authorizeBase is the authorize URL with the parameters every login
