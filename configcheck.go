@@ -73,7 +73,7 @@ func checkLogoutRedirect(raw string) error {
 		return nil
 	}
 	if strings.HasPrefix(raw, "/") {
-		if safeReturnPath(raw) != raw {
+		if target.Path(raw) != raw {
 			return fmt.Errorf("%q is not a path on this site", raw)
 		}
 		return nil
