@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
 
 	"errors"
 	"fmt"
@@ -70,6 +71,8 @@ type runtimeConfig struct {
 	allowUsernames  map[string]struct{} // lower case
 	rateLimit       rateLimit
 	aad             seal.AdditionalData
+	keyRotation     time.Duration   // assertion_key_rotation; 0: off
+	returnHosts     target.Patterns // empty: return targets on this site only
 }
 
 // ownPaths are the paths the handler serves itself, besides the callback.
@@ -235,6 +238,10 @@ func derive(h *Handler, nameGiven bool) runtimeConfig {
 	cfg.aad = seal.NewAdditionalData(cfg.cookies.session, cfg.cookies.legacy, h.ClientID)
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)
 	cfg.allowIDs, cfg.allowUsernames = allowSets(h.AllowUsers)
+	cfg.keyRotation, _ = keyRotation(h.AssertionKeyRotation)
+	if len(h.ReturnHosts) > 0 {
+		cfg.returnHosts, _ = target.ParsePatterns(h.ReturnHosts, h.CookieDomain)
+	}
 	return cfg
 }
 

@@ -39,7 +39,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 	if wantsLoginPage(r) {
-		return h.startLogin(w, r)
+		return h.startLogin(w, r, returnPath(r))
 	}
 	countRequest(outcomeUnauthorized)
 	return h.unauthorized(w, r)

@@ -13,9 +13,10 @@ import (
 
 var errBadHost = errors.New("the Host header cannot make a redirect_uri")
 
-// startLogin sends a browser to Instagram with a fresh state, bound to
+// startLogin sends a browser to Instagram with a fresh state that returns
+// to returnTo (a path of this site, judged already), bound to
 // this browser by a cookie of its own.
-func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) error {
 	redirectURI, ok := h.cfg.redirectURIFor(r)
 	if !ok {
 		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
@@ -23,7 +24,7 @@ func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request) error {
 	p := record.Pending{
 		State:       randomState(),
 		RedirectURI: redirectURI,
-		ReturnTo:    returnPath(r),
+		ReturnTo:    returnTo,
 		Created:     h.now().Unix(),
 	}
 	h.pending.prune(w, r)
