@@ -48,17 +48,23 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, h.cfg.logoutRedirect)
 }
 
-// revokeSentSessions revokes every session cookie of ours the browser sent
-// for this host, dead or alive (a copy elsewhere must stop working too),
-// and returns their users. Usually there is one; with a planted cookie
-// (cookie tossing) there may be more, and a logout must not be the one
-// request that takes none of them seriously.
+// revokeSentSessions revokes every session of ours the browser sent for
+// this host that is still acceptable (live, not revoked, of an allowed
+// user), and returns their users. Usually there is one; with a planted
+// cookie (cookie tossing) there may be more, and a logout must not be the
+// one request that takes none of them seriously. A cookie that is no
+// longer acceptable is refused everywhere already: ending it again would
+// change nothing, and would let anyone holding an old cookie write to the
+// shared storage, count and log on demand (behaviour 12, docs/behaviour.md).
 func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
+	t := h.now().Unix()
 	// The cookies as sent hold ours, also when an earlier handler of the
 	// site took its own out of the header.
-	h.sessions.eachIn(r, sentCookieLines(r), h.now().Unix(), func(s *record.Session) {
-		h.shared.revokeSession(s.ID, s.Expires)
+	h.sessions.eachIn(r, sentCookieLines(r), t, func(s *record.Session) {
+		if !h.sessions.acceptable(s, t) || !h.shared.revokeSession(s.ID, s.Expires) {
+			return // the same cookie sent twice is revoked once
+		}
 		if users[s.UserID] == "" {
 			users[s.UserID] = s.Username
 		}

@@ -107,7 +107,7 @@ func (ss *sessions) openIn(r *http.Request, lines []string, buf *[512]byte, t in
 }
 
 // eachSessionIn calls visit with every session of ours in lines that opens
-// for this host, dead or alive (logout revokes them all).
+// for this host, dead or alive: logout judges each (logout.go).
 func (ss *sessions) eachIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
 	buf := new([512]byte)
 	names := &ss.cfg.cookies
