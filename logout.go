@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
+	"errors"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -12,8 +13,13 @@ import (
 // revoked on every instance sharing the storage, so that a copy of the
 // cookie kept elsewhere is refused too; with ?all=1 every session of the
 // user ends, on every device. The browser is marked, so that its next
-// login re-authenticates at Instagram, and sent to logout_redirect.
+// login re-authenticates at Instagram, and sent to logout_redirect. A
+// logout that the browser says came from elsewhere (another site's link
+// or <img>) is refused and ends nothing.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
+	if fromElsewhere(r) {
+		return h.refuse(w, r, http.StatusForbidden, errLogoutElsewhere, pageLogoutElsewhere)
+	}
 	all := logoutAll(r)
 	users := h.revokeSentSessions(r)
 	for userID, username := range users {
@@ -82,3 +88,13 @@ func logoutAll(r *http.Request) bool {
 	}
 	return false
 }
+
+// A logout from elsewhere: the message for handle_errors and the page.
+var (
+	errLogoutElsewhere  = errors.New("a logout that did not come from this site was refused")
+	pageLogoutElsewhere = page{
+		Title:   "Logout refused",
+		Message: "This logout was asked for by another site or by an embedded link, not by this site, so it was refused: you are still logged in.",
+		Detail:  "To log out, use this site's own Log out link.",
+	}
+)

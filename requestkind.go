@@ -50,3 +50,32 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" &&
 		r.Header.Get("Access-Control-Request-Method") != ""
 }
+
+// fromElsewhere reports a request that the browser's fetch metadata marks
+// as not the site's own: sent from another site or a sibling subdomain
+// (Sec-Fetch-Site other than same-origin or none, which is an address
+// typed in or a bookmark), or not as a page load or a fetch() (Sec-Fetch-Dest
+// other than document or empty: an <img>, a frame, a script). A request
+// without these headers (a script, an older browser) tells nothing, and is
+// not refused (behaviour 12, docs/behaviour.md).
+func fromElsewhere(r *http.Request) bool {
+	return !absentOrOneOf(r.Header["Sec-Fetch-Site"], "same-origin", "none") ||
+		!absentOrOneOf(r.Header["Sec-Fetch-Dest"], "document", "empty")
+}
+
+// absentOrOneOf accepts a header not sent, or sent once with one of want.
+// Browsers send each fetch metadata header once: several are no browser's.
+func absentOrOneOf(values []string, want ...string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	if len(values) > 1 {
+		return false
+	}
+	for _, w := range want {
+		if strings.EqualFold(strings.TrimSpace(values[0]), w) {
+			return true
+		}
+	}
+	return false
+}

@@ -49,3 +49,34 @@ func TestWantsLoginPage(t *testing.T) {
 		}
 	}
 }
+
+// Behaviour 12: fetch metadata tells a logout of the site's own from one
+// asked for elsewhere; without it nothing is known and nothing refused.
+func TestFromElsewhere(t *testing.T) {
+	for _, c := range []struct {
+		header []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Dest", "document"}, false}, // the site's link
+		{[]string{"Sec-Fetch-Site", "none", "Sec-Fetch-Dest", "document"}, false},        // typed in
+		{[]string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Dest", "empty"}, false},    // the site's fetch()
+		{[]string{"Sec-Fetch-Site", "Same-Origin"}, false},
+		{[]string{"Sec-Fetch-Dest", "document"}, false},
+		{[]string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Dest", "document"}, true},
+		{[]string{"Sec-Fetch-Site", "same-site", "Sec-Fetch-Dest", "image"}, true},
+		{[]string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Dest", "image"}, true},
+		{[]string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Dest", "iframe"}, true},
+		{[]string{"Sec-Fetch-Site", ""}, true},
+		{[]string{"Sec-Fetch-Dest", "script"}, true},
+		{[]string{"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Site", "same-origin"}, true},
+	} {
+		r := httptest.NewRequest("GET", "/oauth2/instagram/logout", nil)
+		for i := 0; i+1 < len(c.header); i += 2 {
+			r.Header.Add(c.header[i], c.header[i+1])
+		}
+		if got := fromElsewhere(r); got != c.want {
+			t.Errorf("%q: fromElsewhere %v, want %v", c.header, got, c.want)
+		}
+	}
+}
