@@ -24,6 +24,7 @@ var (
 	errBadState       = errors.New("the login link is invalid, expired or was already used")
 	errProvider       = errors.New("Instagram could not complete the login")
 	errNotAllowed     = errors.New("this Instagram account is not allowed")
+	errNoHost         = errors.New("the request names no host to bind the session to")
 )
 
 // serveCallback finishes a login. The state is checked before anything is
@@ -43,6 +44,9 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	p, ok := h.pending.find(r, state)
 	if !ok || h.shared.usedStates.has([]byte(state)) {
 		return h.refuseState(w, r)
+	}
+	if _, ok := h.sessions.hostFor(r); !ok {
+		return caddyhttp.Error(http.StatusBadRequest, errNoHost) // before Instagram is called
 	}
 	code := trimCodeFragment(q.Get("code"))
 	if code != "" {
