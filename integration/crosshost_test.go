@@ -127,7 +127,12 @@ func TestCrossHostOnTheCallbackHostAndNoDowngrade(t *testing.T) {
 func TestCrossHostStartupLine(t *testing.T) {
 	h := newHarness(t)
 	h.load(h.crossHostConfig(""))
-	line := logLineWith(readLog(t, h.logFile, `"return_hosts":[`), `"msg":"`+startupMessage+`"`)
+	line := ""
+	for l := range strings.SplitSeq(readLog(t, h.logFile, `"return_hosts":[`), "\n") {
+		if strings.Contains(l, `"msg":"`+startupMessage+`"`) {
+			line = l // the last load's
+		}
+	}
 	if !strings.Contains(line, `"msg":"`+startupMessage+`"`) || !strings.Contains(line, `"redirect_uri":"`+crossCallback+`"`) ||
 		!strings.Contains(line, `"return_hosts":["*.example.test"]`) {
 		t.Errorf("start-up line %s, want the one redirect URI and the return_hosts that share it", line)

@@ -50,6 +50,12 @@ func ParsePatterns(list []string, cookieDomain string) (Patterns, error) {
 	return p, nil
 }
 
+// Empty reports that no pattern was given: return targets stay on the
+// site the login started on.
+func (p Patterns) Empty() bool {
+	return len(p.list) == 0
+}
+
 // Allows reports whether a login may return to o, a host other than the
 // callback's: the root asks it before starting a login on o that
 // finishes on a shared redirect_uri host.
