@@ -64,9 +64,10 @@ https://*.example.test:%d {
 
 // crossBrowser is a browser for the names under example.test: each is
 // dialed on 127.0.0.1 (the mock Instagram, an IP address, as it is), and
-// Caddy's internal CA is trusted. It waits until Caddy serves app1's
-// certificate, which Caddy issues in the background after a load.
-func (h *harness) crossBrowser(t *testing.T) *http.Client {
+// Caddy's internal CA is trusted. It waits until Caddy serves a
+// certificate for wait (app1's by default), which Caddy issues in the
+// background after a load.
+func (h *harness) crossBrowser(t *testing.T, wait ...string) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	if err != nil {
@@ -81,15 +82,19 @@ func (h *harness) crossBrowser(t *testing.T) *http.Client {
 			TLSClientConfig: &tls.Config{RootCAs: caddyRoots(t, h.storage)},
 		},
 	}
+	base := app1URL
+	if len(wait) > 0 {
+		base = wait[0]
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := c.Get(app1URL + "/oauth2/instagram/whoami")
+		resp, err := c.Get(base + "/oauth2/instagram/whoami")
 		if err == nil {
 			resp.Body.Close()
 			return c
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no TLS on %s: %v", app1URL, err)
+			t.Fatalf("no TLS on %s: %v", base, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -43,7 +43,7 @@ func ParsePatterns(list []string, cookieDomain string) (Patterns, error) {
 	for _, s := range list {
 		pt, err := parsePattern(s, domain)
 		if err != nil {
-			return Patterns{}, fmt.Errorf("return_hosts %q: %v", s, err)
+			return Patterns{}, fmt.Errorf("%q: %v", s, err) // the caller names the option
 		}
 		p.list = append(p.list, pt)
 	}
