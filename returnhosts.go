@@ -22,7 +22,9 @@ import (
 // becomes that origin's absolute URL (scheme, host and port kept), and the
 // target is judged against the patterns: a start origin that matches none
 // (a look-alike, an IP literal not listed, a Host no origin can be read
-// from) returns to "/" of the callback's site, and fromHost is then false.
+// from) returns to "/" of the callback's site, and fromHost is then false
+// (a target refused for its length or scheme is "/" too, but the host was
+// not the cause).
 func (cfg *runtimeConfig) loginReturn(r *http.Request, returnTo string) (stored string, fromHost bool) {
 	if cfg.returnHosts.Empty() {
 		return returnTo, true
@@ -39,8 +41,8 @@ func (cfg *runtimeConfig) loginReturn(r *http.Request, returnTo string) (stored 
 				path, _, _ := strings.Cut(returnTo, "?")
 				abs = start.String() + path
 			}
-			stored, fromHost = target.Judge(abs, callback, cfg.returnHosts)
-			return stored, fromHost
+			stored, _ = target.Judge(abs, callback, cfg.returnHosts)
+			return stored, cfg.returnHosts.Allows(start)
 		}
 	}
 	stored, _ = target.Judge(returnTo, callback, cfg.returnHosts)

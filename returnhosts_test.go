@@ -148,13 +148,16 @@ func TestWithoutReturnHostsTheTargetIsThePath(t *testing.T) {
 }
 
 // The first login from a host return_hosts does not list logs one warning
-// that names it and the fix; the next ones log nothing.
+// that names it and the fix; the next ones log nothing. A listed host whose
+// target is refused for another reason (plain HTTP) is not the host's fault.
 func TestCrossHostWarnsOnceAboutAnUnlistedHost(t *testing.T) {
 	h := crossHostHandler(t, "*.shop.example.com")
 	core, logs := observer.New(zapcore.WarnLevel)
 	h.logger = zap.New(core)
 	h.wire()
 	startAt(t, h, "https://a.shop.example.com/", "", "/")
+	startAt(t, h, "http://a.shop.example.com/", "", "/")
+	startAt(t, h, "https://a.shop.example.com/", "", "/"+strings.Repeat("x", target.MaxLen))
 	startAt(t, h, "https://blog.example.com/", "", "/")
 	startAt(t, h, "https://admin.example.com/", "", "/")
 	lines := logs.FilterMessageSnippet("return_hosts does not allow").All()
