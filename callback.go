@@ -2,7 +2,6 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
-	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
 
 	"context"
 	"errors"
@@ -85,7 +84,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.events.login(id.UserID, id.Username)
 	h.cfg.cookies.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.UserID), zap.String("username", id.Username))
-	return redirect(w, target.Path(p.ReturnTo))
+	return redirect(w, h.cfg.callbackReturn(r, p.ReturnTo))
 }
 
 // refuseState answers a callback whose state is missing, expired, forged
