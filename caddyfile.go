@@ -95,6 +95,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 // validates them, and each error names the option and its line.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
+	directiveLine := d.Line()
 	if d.NextArg() {
 		return d.Errf("unexpected argument %q: options go in a block", d.Val())
 	}
@@ -112,7 +113,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 	}
-	return validateAdapted(h, d, lines)
+	return validateAdapted(h, d, lines, directiveLine)
 }
 
 // unknownOption refuses a subdirective the table does not hold, naming
@@ -126,8 +127,9 @@ func unknownOption(d *caddyfile.Dispenser) error {
 
 // validateAdapted runs the config checks on a copy with defaults in, and
 // reports each error at the line of its option (or of the directive, for
-// a required option that is missing).
-func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) error {
+// a required option that is missing: not the block's closing brace, where
+// the dispenser now stands).
+func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int, directiveLine int) error {
 	check := *h
 	check.Scope = append([]string(nil), h.Scope...)
 	applyDefaults(&check)
@@ -135,7 +137,7 @@ func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) e
 	for _, e := range validate(&check) {
 		line, given := lines[e.option]
 		if !given {
-			line = d.Line()
+			line = directiveLine
 			if e.option == optClientID || e.option == optClientSecret {
 				e.err = errors.New("is required")
 			}

@@ -91,9 +91,10 @@ func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
 			}
 		})
 	}
-	// A missing required option names the option.
-	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte("example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t}\n}\n"), nil)
-	if err == nil || !strings.Contains(err.Error(), "client_secret") || !strings.Contains(err.Error(), "Caddyfile:") {
+	// A missing required option names the option, at the directive's line
+	// (2), not the block's closing brace (5).
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte("example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\n\t}\n}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "client_secret: is required, at Caddyfile:2") || strings.Contains(err.Error(), "Caddyfile:5") {
 		t.Errorf("missing client_secret: %v", err)
 	}
 }
