@@ -42,8 +42,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
 		return nil, err
 	}
-	if err := claimOwnPaths(h, handler, line); err != nil {
-		return nil, err
+	if site, onDisk := siteBlock(h, line); onDisk {
+		handler.Site = addressesOf(site)
+		if err := claimOwnPaths(h, handler, blockName(site), line); err != nil {
+			return nil, err
+		}
+		warnSharedCookie(h, handler, site, line)
 	}
 	if matcherSet != nil {
 		handler.ProtectRaw = caddyhttp.RawMatcherSets{matcherSet}

@@ -63,6 +63,14 @@ func TestDirectiveInsideABlockRefused(t *testing.T) {
 	if err := adapt("(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\nhttp://localhost {\n\timport auth\n}\n"); err != nil {
 		t.Errorf("imported snippet: %v", err)
 	}
+	// One snippet imported by two sites: each its own site, with the same
+	// paths (as two sites may have), each named by its own addresses.
+	twoSites := "(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\n\nhttp://localhost:8001 {\n\timport auth\n}\n\nhttp://localhost:8002 {\n\timport auth\n}\n"
+	if err := adapt(twoSites); err != nil {
+		t.Errorf("a snippet imported by two sites: %v", err)
+	} else if got := adaptSites(t, twoSites, true); len(got) != 2 || strings.Join(got[0], "")+" "+strings.Join(got[1], "") != "http://localhost:8001 http://localhost:8002" {
+		t.Errorf("a snippet imported by two sites: sites %q", got)
+	}
 }
 
 // Two directives of one site with the same callback path: the first would

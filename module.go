@@ -148,6 +148,10 @@ type Handler struct {
 	// directive matcher lands here, so that header stripping and the
 	// handler's own paths still work outside it.
 	ProtectRaw caddyhttp.RawMatcherSets `json:"protect,omitempty" caddy:"namespace=http.matchers"`
+	// The addresses of the site block the directive is in, as the
+	// Caddyfile spells them: the Caddyfile adapter fills this in so that
+	// the start-up line names the site. Nothing else reads it.
+	Site []string `json:"site,omitempty"`
 
 	cfg       runtimeConfig
 	protect   caddyhttp.MatcherSets
