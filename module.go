@@ -194,6 +194,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.cfg = cfg
+	h.cfg.site = siteName(ctx, h.Site)
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return err
 	}
@@ -249,6 +250,7 @@ func (h *Handler) wire() {
 // the new config's handlers afresh.
 func logStartup(h *Handler) {
 	logRedirectURI(h)
+	warnIdleNotShorter(h)
 	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
 		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
 			"so access tokens will be logged; filter the header out of the log or set header_token off",
@@ -270,8 +272,8 @@ func logRedirectURI(h *Handler) {
 		uri = scheme + "://<your site>" + uri
 		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
 	}
-	h.logger.Info("the redirect URI to register with Instagram",
-		zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID), zap.String("hint", hint))
+	h.logger.Info("the redirect URI to register with Instagram", append(siteField(h.cfg.site),
+		zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID), zap.String("hint", hint))...)
 }
 
 // Validate reports a config that cannot work, with the same checks
