@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,6 +53,20 @@ func TestDirectiveInsideABlockRefused(t *testing.T) {
 			for _, want := range []string{"top level", "instagram_auth /admin* {", line} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+			// The plugin names the directive's line, once, first. Caddy
+			// adds the line where each enclosing block ends, as it does
+			// for any error inside a block (docs/load-time-checks.md).
+			named := regexp.MustCompile(`Caddyfile:(\d+)`).FindAllStringSubmatch(msg, -1)
+			if len(named) == 0 || "Caddyfile:"+named[0][1] != line {
+				t.Fatalf("error %q does not name %s first", msg, line)
+			}
+			src := strings.Split(site, "\n")
+			for _, n := range named[1:] {
+				i, _ := strconv.Atoi(n[1])
+				if i < 1 || i > len(src) || strings.TrimSpace(src[i-1]) != "}" {
+					t.Errorf("error %q names line %d, which ends no block", msg, i)
 				}
 			}
 		})
