@@ -46,6 +46,18 @@ func warnIdleNotShorter(h *Handler) {
 	h.logger.Warn("session_idle is not shorter than session_lifetime, so it never ends a session: "+
 		"every session ends at session_lifetime first; shorten session_idle, or lengthen session_lifetime",
 		append(siteField(h.cfg.site),
-			zap.String("session_idle", time.Duration(h.SessionIdle).String()),
-			zap.String("session_lifetime", time.Duration(h.SessionLifetime).String()))...)
+			zap.String("session_idle", shortDuration(time.Duration(h.SessionIdle))),
+			zap.String("session_lifetime", shortDuration(time.Duration(h.SessionLifetime))))...)
+}
+
+// shortDuration writes d as a Caddyfile would: 48h, not 48h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -53,14 +53,15 @@ func TestStartupLineNamesTheSite(t *testing.T) {
 // warning naming both values and the site; a shorter one says nothing.
 func TestStartupWarnsOfIdleNotShorterThanLifetime(t *testing.T) {
 	for _, tc := range []struct {
-		idle, lifetime time.Duration
-		warn           bool
+		idle, lifetime         time.Duration
+		warn                   bool
+		idleText, lifetimeText string
 	}{
-		{48 * time.Hour, 0, true}, // the default lifetime, 24h
-		{24 * time.Hour, 24 * time.Hour, true},
-		{2 * time.Hour, 90 * time.Minute, true},
-		{30 * time.Minute, 0, false},
-		{0, time.Hour, false},
+		{48 * time.Hour, 0, true, "48h", "24h"}, // the default lifetime
+		{24 * time.Hour, 24 * time.Hour, true, "24h", "24h"},
+		{2 * time.Hour, 90 * time.Minute, true, "2h", "1h30m"},
+		{30 * time.Minute, 0, false, "", ""},
+		{0, time.Hour, false, "", ""},
 	} {
 		h := &Handler{ClientID: "1", ClientSecret: "s", SessionIdle: caddy.Duration(tc.idle), SessionLifetime: caddy.Duration(tc.lifetime)}
 		applyDefaults(h)
@@ -80,9 +81,20 @@ func TestStartupWarnsOfIdleNotShorterThanLifetime(t *testing.T) {
 		if !strings.Contains(msg, "session_lifetime") || !strings.Contains(msg, "never ends a session") {
 			t.Errorf("warning %q", msg)
 		}
-		if fields["session_idle"] != time.Duration(h.SessionIdle).String() ||
-			fields["session_lifetime"] != time.Duration(h.SessionLifetime).String() || fields["site"] != "localhost:8080" {
-			t.Errorf("warning fields %v", fields)
+		if fields["session_idle"] != tc.idleText || fields["session_lifetime"] != tc.lifetimeText || fields["site"] != "localhost:8080" {
+			t.Errorf("warning fields %v, want session_idle %s and session_lifetime %s", fields, tc.idleText, tc.lifetimeText)
+		}
+	}
+}
+
+// Durations in log lines are written as in a Caddyfile.
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		48 * time.Hour: "48h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m",
+		2*time.Hour + 30*time.Second: "2h0m30s", 90 * time.Second: "1m30s", 1500 * time.Millisecond: "1.5s",
+	} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %s, want %s", d, got, want)
 		}
 	}
 }
