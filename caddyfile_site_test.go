@@ -1,6 +1,7 @@
 package instagramauth
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -156,5 +157,62 @@ func TestSharedLogoutPathNeedsSharedCookie(t *testing.T) {
 	}
 	if err := adapt(fmt.Sprintf(site, "")); err != nil {
 		t.Errorf("same cookie, shared logout path: %v", err)
+	}
+}
+
+// adaptSites adapts src as caddy adapt reads it, from a file on disk, and
+// returns the handlers' "site" values in the order of the JSON.
+func adaptSites(t *testing.T, src string, onDisk bool) [][]string {
+	t.Helper()
+	file := "/nonexistent/Caddyfile"
+	if onDisk {
+		file = filepath.Join(t.TempDir(), "Caddyfile")
+		if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), map[string]any{"filename": file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites [][]string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["handler"] == "instagram_auth" {
+				var site []string
+				raw, _ := json.Marshal(v["site"])
+				_ = json.Unmarshal(raw, &site)
+				sites = append(sites, site)
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	var cfg any
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	walk(cfg)
+	return sites
+}
+
+// The adapter writes the addresses of the directive's site block into
+// "site", as the Caddyfile spells them, so the start-up line can say which
+// site it is for. A Caddyfile not on disk gives none.
+func TestAdapterNamesTheSite(t *testing.T) {
+	src := "http://localhost:8080, http://127.0.0.1:8080 {\n\tinstagram_auth " + minimalBlock + "\n}\n"
+	got := adaptSites(t, src, true)
+	if len(got) != 1 || strings.Join(got[0], " ") != "http://localhost:8080 http://127.0.0.1:8080" {
+		t.Errorf("site = %q, want the block's two addresses", got)
+	}
+	if got := adaptSites(t, src, false); len(got) != 1 || got[0] != nil {
+		t.Errorf("not on disk: site = %q, want none", got)
 	}
 }
