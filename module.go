@@ -150,7 +150,8 @@ type Handler struct {
 	ProtectRaw caddyhttp.RawMatcherSets `json:"protect,omitempty" caddy:"namespace=http.matchers"`
 	// The addresses of the site block the directive is in, as the
 	// Caddyfile spells them: the Caddyfile adapter fills this in so that
-	// the start-up line names the site. Nothing else reads it.
+	// the start-up line names the site. Only log lines and load-time
+	// warnings read it; no request does.
 	Site []string `json:"site,omitempty"`
 
 	cfg       runtimeConfig
