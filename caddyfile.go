@@ -42,8 +42,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
 		return nil, err
 	}
-	if err := claimOwnPaths(h, handler, line); err != nil {
-		return nil, err
+	if site, onDisk := siteBlock(h, line); onDisk {
+		handler.Site = addressesOf(site)
+		if err := claimOwnPaths(h, handler, blockName(site), line); err != nil {
+			return nil, err
+		}
+		warnSharedCookie(h, handler, site, line)
 	}
 	if matcherSet != nil {
 		handler.ProtectRaw = caddyhttp.RawMatcherSets{matcherSet}
@@ -95,6 +99,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 // validates them, and each error names the option and its line.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
+	directiveLine := d.Line()
 	if d.NextArg() {
 		return d.Errf("unexpected argument %q: options go in a block", d.Val())
 	}
@@ -112,7 +117,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 	}
-	return validateAdapted(h, d, lines)
+	return validateAdapted(h, d, lines, directiveLine)
 }
 
 // unknownOption refuses a subdirective the table does not hold, naming
@@ -126,8 +131,9 @@ func unknownOption(d *caddyfile.Dispenser) error {
 
 // validateAdapted runs the config checks on a copy with defaults in, and
 // reports each error at the line of its option (or of the directive, for
-// a required option that is missing).
-func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) error {
+// a required option that is missing: not the block's closing brace, where
+// the dispenser now stands).
+func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int, directiveLine int) error {
 	check := *h
 	check.Scope = append([]string(nil), h.Scope...)
 	applyDefaults(&check)
@@ -135,7 +141,7 @@ func validateAdapted(h *Handler, d *caddyfile.Dispenser, lines map[string]int) e
 	for _, e := range validate(&check) {
 		line, given := lines[e.option]
 		if !given {
-			line = d.Line()
+			line = directiveLine
 			if e.option == optClientID || e.option == optClientSecret {
 				e.err = errors.New("is required")
 			}

@@ -1,9 +1,12 @@
 package instagramauth
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,6 +56,20 @@ func TestDirectiveInsideABlockRefused(t *testing.T) {
 					t.Errorf("error %q lacks %q", msg, want)
 				}
 			}
+			// The plugin names the directive's line, once, first. Caddy
+			// adds the line where each enclosing block ends, as it does
+			// for any error inside a block (docs/load-time-checks.md).
+			named := regexp.MustCompile(`Caddyfile:(\d+)`).FindAllStringSubmatch(msg, -1)
+			if len(named) == 0 || "Caddyfile:"+named[0][1] != line {
+				t.Fatalf("error %q does not name %s first", msg, line)
+			}
+			src := strings.Split(site, "\n")
+			for _, n := range named[1:] {
+				i, _ := strconv.Atoi(n[1])
+				if i < 1 || i > len(src) || strings.TrimSpace(src[i-1]) != "}" {
+					t.Errorf("error %q names line %d, which ends no block", msg, i)
+				}
+			}
 		})
 	}
 	// What the error advises adapts.
@@ -62,6 +79,14 @@ func TestDirectiveInsideABlockRefused(t *testing.T) {
 	// A snippet imported at the top level is the top level.
 	if err := adapt("(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\nhttp://localhost {\n\timport auth\n}\n"); err != nil {
 		t.Errorf("imported snippet: %v", err)
+	}
+	// One snippet imported by two sites: each its own site, with the same
+	// paths (as two sites may have), each named by its own addresses.
+	twoSites := "(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\n\nhttp://localhost:8001 {\n\timport auth\n}\n\nhttp://localhost:8002 {\n\timport auth\n}\n"
+	if err := adapt(twoSites); err != nil {
+		t.Errorf("a snippet imported by two sites: %v", err)
+	} else if got := adaptSites(t, twoSites, true); len(got) != 2 || strings.Join(got[0], "")+" "+strings.Join(got[1], "") != "http://localhost:8001 http://localhost:8002" {
+		t.Errorf("a snippet imported by two sites: sites %q", got)
 	}
 }
 
@@ -132,5 +157,62 @@ func TestSharedLogoutPathNeedsSharedCookie(t *testing.T) {
 	}
 	if err := adapt(fmt.Sprintf(site, "")); err != nil {
 		t.Errorf("same cookie, shared logout path: %v", err)
+	}
+}
+
+// adaptSites adapts src as caddy adapt reads it, from a file on disk, and
+// returns the handlers' "site" values in the order of the JSON.
+func adaptSites(t *testing.T, src string, onDisk bool) [][]string {
+	t.Helper()
+	file := "/nonexistent/Caddyfile"
+	if onDisk {
+		file = filepath.Join(t.TempDir(), "Caddyfile")
+		if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), map[string]any{"filename": file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites [][]string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["handler"] == "instagram_auth" {
+				var site []string
+				raw, _ := json.Marshal(v["site"])
+				_ = json.Unmarshal(raw, &site)
+				sites = append(sites, site)
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	var cfg any
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	walk(cfg)
+	return sites
+}
+
+// The adapter writes the addresses of the directive's site block into
+// "site", as the Caddyfile spells them, so the start-up line can say which
+// site it is for. A Caddyfile not on disk gives none.
+func TestAdapterNamesTheSite(t *testing.T) {
+	src := "http://localhost:8080, http://127.0.0.1:8080 {\n\tinstagram_auth " + minimalBlock + "\n}\n"
+	got := adaptSites(t, src, true)
+	if len(got) != 1 || strings.Join(got[0], " ") != "http://localhost:8080 http://127.0.0.1:8080" {
+		t.Errorf("site = %q, want the block's two addresses", got)
+	}
+	if got := adaptSites(t, src, false); len(got) != 1 || got[0] != nil {
+		t.Errorf("not on disk: site = %q, want none", got)
 	}
 }

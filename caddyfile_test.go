@@ -60,6 +60,7 @@ func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
 		{"session_lifetime", "session_lifetime forever", "session_lifetime"},
 		{"session_lifetime", "session_lifetime -5m", "must be positive"},
 		{"cookie_secret", "cookie_secret c2hvcnQ=", "32 bytes"},
+		{"cookie_secret", "cookie_secret " + strings.Repeat("5f", 32), "looks like hex (64 hex digits, as openssl rand -hex writes): the key must be base64 of 32 bytes: use openssl rand -base64 32"},
 		{"cookie_secret", "cookie_secret " + secret + " %%%", "32 bytes"},
 		{"cookie_name", "cookie_name bad;name", "not a valid name"},
 		{"header_user_id", "header_user_id Bad Header", "exactly one argument"},
@@ -90,9 +91,10 @@ func TestCaddyfileErrorsNameLineAndOption(t *testing.T) {
 			}
 		})
 	}
-	// A missing required option names the option.
-	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte("example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\t}\n}\n"), nil)
-	if err == nil || !strings.Contains(err.Error(), "client_secret") || !strings.Contains(err.Error(), "Caddyfile:") {
+	// A missing required option names the option, at the directive's line
+	// (2), not the block's closing brace (5).
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte("example.com {\n\tinstagram_auth {\n\t\tclient_id 1\n\n\t}\n}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "client_secret: is required, at Caddyfile:2") || strings.Contains(err.Error(), "Caddyfile:5") {
 		t.Errorf("missing client_secret: %v", err)
 	}
 }

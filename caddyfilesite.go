@@ -55,11 +55,7 @@ type logoutClaim struct {
 // callback path: the first would serve every callback, judging the second's
 // users by its own allow_users. A logout path may be shared only by
 // directives with the same cookie: the first clears only its own.
-func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
-	site, ok := siteKey(h, line)
-	if !ok {
-		return nil
-	}
+func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, site string, line int) error {
 	key := ownPathsState + " " + site
 	taken, _ := h.State[key].(*sitePaths)
 	if taken == nil {
@@ -85,36 +81,62 @@ func claimOwnPaths(h httpcaddyfile.Helper, handler *Handler, line int) error {
 	return nil
 }
 
-// siteKey names the site block the directive at line is in. Caddy's
+// siteBlock finds the site block the directive at line is in. Caddy's
 // Caddyfile API does not say which site block a directive belongs to (its
 // State is shared by every site of the Caddyfile), so the file is read
 // again with Caddy's own parser, and the block holding an instagram_auth
-// directive at that line is found there; its addresses name the site. A
-// Caddyfile that is not on disk (one posted to the admin API), or one
-// that differs from what was adapted, is not checked: the check is
-// skipped rather than ever failing a good config.
-func siteKey(h httpcaddyfile.Helper, line int) (string, bool) {
+// directive at that line is found there; its addresses name the site. For
+// a Caddyfile that is not on disk (one posted to the admin API), or one
+// that differs from what was adapted, there is none: the checks that need
+// it are skipped rather than ever failing a good config.
+//
+// A snippet imported by several sites puts directives of one file and line
+// in each of them. Caddy adapts the blocks in the order the parser gives
+// them, so the n-th directive adapted from a line is in the n-th segment
+// that starts there: siteBlock counts them, and is called once per
+// directive.
+func siteBlock(h httpcaddyfile.Helper, line int) (caddyfile.ServerBlock, bool) {
 	file := h.File()
+	seenKey := ownPathsState + " seen " + file
+	seen, _ := h.State[seenKey].(map[int]int)
+	if seen == nil {
+		seen = map[int]int{}
+		h.State[seenKey] = seen
+	}
+	nth := seen[line]
+	seen[line]++
 	cacheKey := ownPathsState + " file " + file
 	blocks, cached := h.State[cacheKey].([]caddyfile.ServerBlock)
 	if !cached {
 		body, err := os.ReadFile(file)
+		if err == nil {
+			blocks, err = caddyfile.Parse(file, body)
+		}
 		if err != nil {
-			return "", false
+			blocks = nil
 		}
-		if blocks, err = caddyfile.Parse(file, body); err != nil {
-			return "", false
-		}
-		h.State[cacheKey] = blocks
+		h.State[cacheKey] = blocks // nil after an error: read once, found nowhere
 	}
 	for _, sb := range blocks {
 		for _, seg := range sb.Segments {
 			if len(seg) > 0 && seg[0].File == file && seg[0].Line == line && seg.Directive() == "instagram_auth" {
-				return blockName(sb), true
+				if nth == 0 {
+					return sb, true
+				}
+				nth--
 			}
 		}
 	}
-	return "", false
+	return caddyfile.ServerBlock{}, false
+}
+
+// addressesOf is the site block's addresses, as written.
+func addressesOf(sb caddyfile.ServerBlock) []string {
+	addrs := make([]string, len(sb.Keys))
+	for i, k := range sb.Keys {
+		addrs[i] = k.Text
+	}
+	return addrs
 }
 
 // blockName spells a site block's addresses with where they are written.

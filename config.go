@@ -73,6 +73,7 @@ type runtimeConfig struct {
 	aad             seal.AdditionalData
 	keyRotation     time.Duration   // assertion_key_rotation; 0: off
 	returnHosts     target.Patterns // empty: return targets on this site only
+	site            string          // the site's addresses, for start-up lines (startup.go)
 }
 
 // ownPaths are the paths the handler serves itself, besides the callback.

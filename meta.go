@@ -89,17 +89,18 @@ func (h *Handler) serveDataDeletion(w http.ResponseWriter, r *http.Request) erro
 // endSessionsFor revokes the user's sessions that started before the
 // request was issued, or in that same second: login times are whole
 // seconds, and ending one too many is the safe side. A replay changes
-// nothing and is not news.
+// nothing: the line says the sessions had already ended, and nothing is
+// counted or emitted.
 func (h *Handler) endSessionsFor(req signedrequest.Request, source revocationSource) {
 	notBefore := req.IssuedAt + 1
-	news := h.shared.revokeUser(req.UserID, notBefore, notBefore+h.cfg.sessionLifetime)
-	if news {
+	ended := h.shared.revokeUser(req.UserID, notBefore, notBefore+h.cfg.sessionLifetime)
+	if ended {
 		countRevocation(source)
 		h.events.revoked(req.UserID, "", source)
 	}
 	h.logger.Info("Meta callback: the user's sessions ended", zap.String("source", revocationSources[source]),
-		zap.String("user_id", req.UserID), zap.Time("sessions_before", time.Unix(notBefore, 0)),
-		zap.Bool("news", news))
+		zap.String("user_id", req.UserID), timeField("sessions_before", time.Unix(notBefore, 0)),
+		zap.Bool("already_ended", !ended))
 }
 
 // refuseSignedRequest answers a bad callback: the reason is logged

@@ -148,6 +148,11 @@ type Handler struct {
 	// directive matcher lands here, so that header stripping and the
 	// handler's own paths still work outside it.
 	ProtectRaw caddyhttp.RawMatcherSets `json:"protect,omitempty" caddy:"namespace=http.matchers"`
+	// The addresses of the site block the directive is in, as the
+	// Caddyfile spells them: the Caddyfile adapter fills this in so that
+	// the start-up line names the site. Only log lines and load-time
+	// warnings read it; no request does.
+	Site []string `json:"site,omitempty"`
 
 	cfg       runtimeConfig
 	protect   caddyhttp.MatcherSets
@@ -190,6 +195,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.cfg = cfg
+	h.cfg.site = siteName(ctx, h.Site)
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return err
 	}
@@ -245,6 +251,7 @@ func (h *Handler) wire() {
 // the new config's handlers afresh.
 func logStartup(h *Handler) {
 	logRedirectURI(h)
+	warnIdleNotShorter(h)
 	if h.headers.token != "" && h.logger.Core().Enabled(zapcore.DebugLevel) {
 		h.logger.Warn("debug logging is on: Caddy's reverse_proxy logs the request headers it sends upstream, "+
 			"so access tokens will be logged; filter the header out of the log or set header_token off",
@@ -266,7 +273,7 @@ func logRedirectURI(h *Handler) {
 		uri = scheme + "://<your site>" + uri
 		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
 	}
-	fields := []zap.Field{zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID)}
+	fields := append(siteField(h.cfg.site), zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID))
 	if len(h.ReturnHosts) > 0 { // behaviour 34: one URI for every host
 		hint = "the one redirect URI of every host return_hosts allows: register only this one, " + hint
 		fields = append(fields, zap.Strings("return_hosts", h.ReturnHosts))

@@ -80,7 +80,7 @@ func (rr *refresher) run(f *refreshFlight, id record.ID, userID, token string) {
 			zap.String("user_id", userID), zap.Error(err))
 	} else {
 		out.token, out.tokenExpires = newToken, expires.Unix()
-		rr.logger.Info("token refreshed", zap.String("user_id", userID), zap.Time("token_expires", expires))
+		rr.logger.Info("token refreshed", zap.String("user_id", userID), timeField("token_expires", expires))
 	}
 	rr.memory.end(id, f, out)
 }

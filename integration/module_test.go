@@ -32,5 +32,10 @@ func TestStartupLineOncePerLoad(t *testing.T) {
 		if !strings.Contains(l, `"redirect_uri":"http://localhost:9080/oauth2/instagram/callback"`) {
 			t.Errorf("start-up line without the redirect URI: %s", l)
 		}
+		// Posted to the admin API, the Caddyfile is not on disk: the line
+		// names the site by the addresses its server listens on.
+		if !strings.Contains(l, `"site":":9080"`) {
+			t.Errorf("start-up line without the site: %s", l)
+		}
 	}
 }

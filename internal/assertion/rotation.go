@@ -130,7 +130,7 @@ func (k *Keys) rotate(ctx context.Context) error {
 func (k *Keys) logMade(key *signingKey) {
 	if key != nil {
 		k.logger.Info("assertion key made; every instance signs with it from signs_from",
-			zap.String("kid", key.kid), zap.Time("signs_from", key.from))
+			zap.String("kid", key.kid), zap.String("signs_from", key.from.UTC().Format(time.RFC3339)))
 	}
 }
 

@@ -88,13 +88,33 @@ func DecodeSecret(s string) ([]byte, error) {
 // quotes the secret: config errors end up in logs.
 func CheckSecret(s string) error {
 	key, err := DecodeSecret(s)
-	if err != nil {
+	switch {
+	case err == nil && len(key) == KeySize:
+		return nil
+	case looksHex(s):
+		// openssl rand -hex 32 is a common slip: its 64 digits also read
+		// as base64, of 48 bytes, which would say nothing useful.
+		return fmt.Errorf("looks like hex (%d hex digits, as openssl rand -hex writes): the key must be base64 of 32 bytes: "+
+			"use openssl rand -base64 32", len(strings.TrimSpace(s)))
+	case err != nil:
 		return errors.New("must be base64 of 32 bytes (try: openssl rand -base64 32)")
 	}
-	if len(key) != KeySize {
-		return fmt.Errorf("must be base64 of 32 bytes, got %d bytes (try: openssl rand -base64 32)", len(key))
+	return fmt.Errorf("must be base64 of 32 bytes, got %d bytes (try: openssl rand -base64 32)", len(key))
+}
+
+// looksHex tells a key written in hex: an even number of hex digits, at
+// least 32 (openssl rand -hex 16), and nothing else.
+func looksHex(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 32 || len(s)%2 != 0 {
+		return false
 	}
-	return nil
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // NewRing turns checked cookie secrets into ready AEADs, built once here

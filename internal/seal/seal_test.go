@@ -278,6 +278,38 @@ func TestCheckCookieSecret(t *testing.T) {
 	}
 }
 
+// A key made with `openssl rand -hex 32` (64 hex digits, which also read as
+// base64 of 48 bytes) is named as hex, with the command that makes a key,
+// and the digits are never quoted.
+func TestCheckSecretRecognisesHex(t *testing.T) {
+	for _, s := range []string{
+		strings.Repeat("0123456789abcdef", 4),
+		strings.Repeat("0123456789ABCDEF", 4),
+		" " + strings.Repeat("9f", 32) + "\n",
+		strings.Repeat("a1", 16), // openssl rand -hex 16
+	} {
+		err := CheckSecret(s)
+		if err == nil {
+			t.Fatalf("%d hex digits accepted", len(strings.TrimSpace(s)))
+		}
+		for _, want := range []string{"looks like hex", "openssl rand -base64 32"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%d hex digits: error %q lacks %q", len(strings.TrimSpace(s)), err, want)
+			}
+		}
+		if strings.Contains(err.Error(), strings.TrimSpace(s)[:8]) {
+			t.Errorf("error %q quotes the secret", err)
+		}
+	}
+	// Base64 that happens to hold no letter beyond f is still base64 when
+	// it is the right length: only keys that fail are called hex.
+	for _, s := range []string{"this is not base64 at all, is it?!", base64.StdEncoding.EncodeToString(make([]byte, 16))} {
+		if err := CheckSecret(s); err == nil || strings.Contains(err.Error(), "hex") {
+			t.Errorf("%q: error %v, want one that does not say hex", s, err)
+		}
+	}
+}
+
 // Fixed test keys: 32 bytes each, never used outside tests.
 var (
 	unitKeyA = bytes.Repeat([]byte{0xA1}, KeySize)
