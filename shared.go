@@ -130,7 +130,7 @@ func newSharedState(prefix string, user *revocation.User, now func() time.Time) 
 	if user == nil {
 		return s
 	}
-	s.sync = revocation.NewSync(prefix, s.revocations, user, now)
+	s.sync = revocation.NewSync(revocation.Config{Prefix: prefix, Set: s.revocations, Now: now, OnStorageError: countStorageError}, user)
 	s.sync.Start()
 	return s
 }
