@@ -113,14 +113,14 @@ func TestInFlightBoundIgnoresOff(t *testing.T) {
 	if status, retry := th.Admit("x", Limit{}, time.Now()); status != http.StatusServiceUnavailable || retry < time.Second {
 		t.Fatalf("request beyond the bound: %d, retry %v; want 503", status, retry)
 	}
-	th.Leave()
+	th.Leave("0")
 	if status, _ := th.Admit("x", Limit{}, time.Now()); status != 0 {
 		t.Fatalf("after a leave: %d", status)
 	}
 	if status, _ := th.Admit("y", Limit{1, time.Minute}, time.Now()); status != http.StatusServiceUnavailable {
 		t.Fatalf("full: %d, want 503 before any per-client count", status)
 	}
-	if got := th.inFlight.Load(); got != MaxInFlight {
+	if got := th.held(); got != MaxInFlight {
 		t.Fatalf("%d in flight after refusals, want %d", got, MaxInFlight)
 	}
 }
