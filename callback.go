@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
 
 	"context"
 	"errors"
@@ -52,10 +53,12 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		// Throttled after the state check, before the state is spent: a
 		// refused callback stays good (Instagram's code too) for a retry
 		// once Retry-After has passed.
-		if status, retry := h.shared.throttle.admit(clientKey(clientIP(r)), h.cfg.rateLimit, h.now()); status != 0 {
+		client := throttle.ClientKey(clientIP(r))
+		limit := throttle.Limit{Count: h.cfg.rateLimit.count, Window: h.cfg.rateLimit.window}
+		if status, retry := h.shared.throttle.Admit(client, limit, h.now()); status != 0 {
 			return h.refuseLogin(w, r, status, retry)
 		}
-		defer h.shared.throttle.leave()
+		defer h.shared.throttle.Leave(client)
 	}
 	if !h.shared.usedStates.add(state, p.Created+int64(stateLifetime/time.Second)) {
 		return h.refuseState(w, r) // spent by a callback running at the same moment

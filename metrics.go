@@ -70,6 +70,7 @@ type pluginMetrics struct {
 	providerError   []prometheus.Counter // by endpoint
 	providerSeconds []prometheus.Observer
 	refreshes       []prometheus.Counter // ok, error
+	storageErrors   prometheus.Counter
 }
 
 var metrics = newPluginMetrics()
@@ -91,6 +92,13 @@ func newPluginMetrics() *pluginMetrics {
 	m.logins = counters("logins_total", "Callbacks from Instagram, by result.", "result", loginResults)
 	m.revocations = counters("revocations_total", "Sessions ended before their time, by source.", "source", revocationSources)
 	m.refreshes = counters("refreshes_total", "Access token refreshes, by result.", "result", callResults)
+	// No label: the log line says which operation and which entry; an
+	// alert needs only to know that storage is failing.
+	m.storageErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "instagram_auth", Name: "storage_errors_total",
+		Help: "Failed revocation syncs with Caddy storage, and entries of the revocation folder skipped because they cannot be read.",
+	})
+	m.collectors = append(m.collectors, m.storageErrors)
 
 	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy", Subsystem: "instagram_auth", Name: "provider_requests_total",
@@ -145,6 +153,10 @@ func countRefresh(err error) {
 	}
 	metrics.refreshes[0].Inc()
 }
+
+// countStorageError counts a failed revocation sync or a skipped entry of
+// the revocation folder: the hook the revocation sync is given.
+func countStorageError() { metrics.storageErrors.Inc() }
 
 // observeProvider counts a call to Instagram and records how long it took:
 // the observer the Instagram client is given. Its endpoints index

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
 )
 
 // The notes (docs/security.md) name the defaults they explain; keep them in
@@ -22,7 +24,7 @@ func TestSecurityNotesNameTheDefaults(t *testing.T) {
 			t.Errorf("the security notes do not mention %s", want)
 		}
 	}
-	if m := regexp.MustCompile(`at most (\d+) token requests at once`).FindStringSubmatch(notes); m == nil || m[1] != strconv.Itoa(maxTokenRequestsInFlight) {
-		t.Errorf("the security notes do not state the in-flight bound of %d", maxTokenRequestsInFlight)
+	if m := regexp.MustCompile(`at most (\d+) token requests at once`).FindStringSubmatch(notes); m == nil || m[1] != strconv.Itoa(throttle.MaxInFlight) {
+		t.Errorf("the security notes do not state the in-flight bound of %d", throttle.MaxInFlight)
 	}
 }

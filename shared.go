@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
@@ -24,14 +25,14 @@ var sharedStates = caddy.NewUsagePool()
 // it. Handlers of other apps never see it: their sessions and revocations
 // are none of its business.
 type sharedState struct {
-	now          func() time.Time // the clock of the handler that made it
-	usedStates   *expiringSet     // states already spent at the callback
-	revocations  *revocation.Set  // sessions and users logged out
-	refreshes    *refreshes       // token refreshes in flight and their outcomes
-	throttle     loginThrottle    // token requests per client and in flight (ratelimit.go)
-	callbackLogs callbackLogs     // the sampled lines of refused callbacks (sampledlog.go)
-	sync         *revocation.Sync // nil without storage (benchmarks, unit tests)
-	metaRefusals sampledLog       // refused Meta callbacks (sampledlog.go)
+	now          func() time.Time  // the clock of the handler that made it
+	usedStates   *expiringSet      // states already spent at the callback
+	revocations  *revocation.Set   // sessions and users logged out
+	refreshes    *refreshes        // token refreshes in flight and their outcomes
+	throttle     throttle.Throttle // token requests per client and in flight
+	callbackLogs callbackLogs      // the sampled lines of refused callbacks (sampledlog.go)
+	sync         *revocation.Sync  // nil without storage (benchmarks, unit tests)
+	metaRefusals sampledLog        // refused Meta callbacks (sampledlog.go)
 }
 
 // Destruct stops the sync once no config uses the state, writing what is
@@ -130,7 +131,7 @@ func newSharedState(prefix string, user *revocation.User, now func() time.Time) 
 	if user == nil {
 		return s
 	}
-	s.sync = revocation.NewSync(prefix, s.revocations, user, now)
+	s.sync = revocation.NewSync(revocation.Config{Prefix: prefix, Set: s.revocations, Now: now, OnStorageError: countStorageError}, user)
 	s.sync.Start()
 	return s
 }

@@ -33,20 +33,23 @@ func fillRevocations(rv *Set, n int, t int64) {
 
 // BenchmarkRevocationsMemory reports what 100,000 revocations in memory
 // cost: the heap in use, and the process's resident memory, each with the
-// set filled less empty (after a GC, with freed memory given back).
+// set filled less empty (after a GC, with freed memory given back), and
+// the heap per record.
 func BenchmarkRevocationsMemory(b *testing.B) {
+	const n = 100_000
 	var keep *Set
 	heap0, rss0 := settledMemory()
 	for b.Loop() {
 		keep = nil
 		heap0, rss0 = settledMemory()
 		keep = NewSet()
-		fillRevocations(keep, 100_000, time.Now().Unix())
+		fillRevocations(keep, n, time.Now().Unix())
 	}
 	heap1, rss1 := settledMemory()
 	runtime.KeepAlive(keep)
 	b.ReportMetric(float64(heap1-heap0)/(1<<20), "heap-MiB/100k")
 	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MiB/100k")
+	b.ReportMetric(float64(heap1-heap0)/n, "heap-B/record")
 }
 
 // settledMemory is the heap in use and VmRSS after a GC that returned
@@ -71,24 +74,42 @@ func procStatus(field string) int64 {
 }
 
 // BenchmarkFullSyncMemory is the full listing an instance makes at start
-// and every few minutes, of 100,000 records in file_system storage: the
-// resident memory it leaves (the set) and its peak (VmHWM: the listing's
-// garbage too), each over the process before it.
+// and every few minutes, of 100,000 records in file_system storage, spread
+// over a day's 144 buckets as a steady stream of logouts leaves them, or
+// all in one (a burst of logouts, which the rounds every 5 s list again):
+// the resident memory it leaves (the set), per 100,000 and per record, and
+// its peak (VmHWM: the listing's garbage too), each over the process
+// before it. Run one at a time (-bench 'FullSyncMemory/day'): VmHWM only
+// grows.
 func BenchmarkFullSyncMemory(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		buckets int
+	}{{"day", 144}, {"burst", 1}} {
+		b.Run(c.name, func(b *testing.B) { fullSyncMemory(b, c.buckets) })
+	}
+}
+
+func fullSyncMemory(b *testing.B, buckets int) {
+	const n = 100_000
 	dir := b.TempDir()
 	prefix := Prefix("123", "c")
 	t := time.Now().Unix()
-	for i := range 100_000 {
+	for i := range n {
 		rec := Record{Until: t + 86400}
-		_, _ = rand.Read(rec.Session[:])
-		key := RecordKey(prefix, rec, t-int64(i%144)*BucketWidth) // a day of buckets
+		if i%10 == 0 {
+			rec.User, rec.NotBefore = strconv.Itoa(17841400000000000+i), t
+		} else {
+			_, _ = rand.Read(rec.Session[:])
+		}
+		key := RecordKey(prefix, rec, t-int64(i%buckets)*BucketWidth)
 		path := dir + "/" + key
-		if i < 144 {
+		if i < buckets {
 			if err := os.MkdirAll(path[:strings.LastIndexByte(path, '/')], 0o700); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := os.WriteFile(path, RecordValue(rec), 0o600); err != nil {
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,14 +117,15 @@ func BenchmarkFullSyncMemory(b *testing.B) {
 	hwm0 := procStatus("VmHWM:")
 	var s *Sync
 	for b.Loop() {
-		s = NewSync(prefix, NewSet(), &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.NewNop()}, time.Now)
-		if err := s.sync(context.Background(), true); err != nil || s.set.Len() != 100_000 {
+		s = NewSync(Config{Prefix: prefix, Set: NewSet(), Now: time.Now}, &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.NewNop()})
+		if err := s.sync(context.Background(), true); err != nil || s.set.Len() != n {
 			b.Fatalf("sync: %v, %d records", err, s.set.Len())
 		}
 	}
 	_, rss1 := settledMemory()
 	runtime.KeepAlive(s)
 	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MiB/100k")
+	b.ReportMetric(float64(rss1-rss0)/n, "rss-B/record")
 	b.ReportMetric(float64(procStatus("VmHWM:")-hwm0)/(1<<20), "peak-MiB/100k")
 }
 

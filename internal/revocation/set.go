@@ -9,6 +9,7 @@ package revocation
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -66,7 +67,13 @@ func (rv *Set) mergeLocked(rec Record) bool {
 	// One record per user: the latest notBefore covers every earlier one,
 	// and it is kept as long as any of them had to be.
 	old, ok := rv.users[rec.User]
-	rv.users[rec.User] = userRevocation{notBefore: max(old.notBefore, rec.NotBefore), until: max(old.until, rec.Until)}
+	user := rec.User
+	if !ok {
+		// Its own copy: the id may be a slice of a listed file name,
+		// which the map would otherwise keep whole.
+		user = strings.Clone(user)
+	}
+	rv.users[user] = userRevocation{notBefore: max(old.notBefore, rec.NotBefore), until: max(old.until, rec.Until)}
 	return !ok || rec.NotBefore > old.notBefore
 }
 

@@ -132,70 +132,6 @@ func RecordValue(rec Record) []byte {
 	return b
 }
 
-// listRecords lists the records under key (a bucket): a missing folder
-// holds none.
-func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []Record, keys []string, err error) {
-	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
-	defer cancel()
-	all, err := st.List(ctx, key, true)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, k := range all {
-		if rec, ok := parseRecordKey(k); ok {
-			recs = append(recs, rec)
-			keys = append(keys, k)
-		}
-	}
-	return recs, keys, nil
-}
-
-// eachBucket lists the app's records bucket by bucket, so that a full
-// listing holds one bucket's keys at a time, not all of them: 100,000
-// records listed at once would cost tens of MiB for a moment. bucket is
-// "" for records a storage lists flat (one that ignores folders).
-func eachBucket(ctx context.Context, st certmagic.Storage, prefix string, f func(bucket string, recs []Record, keys []string) error) error {
-	top, err := listTop(ctx, st, prefix)
-	if err != nil {
-		return err
-	}
-	var flat []Record
-	var flatKeys []string
-	for _, k := range top {
-		if rec, ok := parseRecordKey(k); ok {
-			flat, flatKeys = append(flat, rec), append(flatKeys, k)
-			continue
-		}
-		if _, ok := bucketNumber(prefix, k); !ok {
-			continue
-		}
-		recs, keys, err := listRecords(ctx, st, k)
-		if err != nil {
-			return err
-		}
-		if err := f(k, recs, keys); err != nil {
-			return err
-		}
-	}
-	if len(flat) == 0 {
-		return nil
-	}
-	return f("", flat, flatKeys)
-}
-
-func listTop(ctx context.Context, st certmagic.Storage, prefix string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)
-	defer cancel()
-	top, err := st.List(ctx, prefix, false)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return top, err
-}
-
 // bucketNumber reads a bucket folder's key.
 func bucketNumber(prefix, key string) (int64, bool) {
 	if path.Dir(key) != prefix {
@@ -225,22 +161,40 @@ func (s *Sync) clean(ctx context.Context) error {
 			return nil
 		}
 	}
-	err = eachBucket(ctx, st, s.prefix, func(bucket string, recs []Record, keys []string) error {
-		kept := 0
-		for i, rec := range recs {
-			if rec.Until >= t-cleanGrace {
+	// A record or bucket that cannot be deleted is reported and left: the
+	// rest is cleaned all the same. One report per bucket is enough.
+	cur, kept, failed := "", 0, false
+	records := func(bucket string, b *listed) error {
+		if bucket != cur {
+			cur, kept, failed = bucket, 0, false
+		}
+		for i, rec := range b.recs {
+			switch {
+			case rec.Until >= t-cleanGrace:
 				kept++
-			} else if err := deleteKey(ctx, st, keys[i]); err != nil {
-				return err
+			case !failed:
+				if err := deleteKey(ctx, st, b.key(i)); err != nil {
+					failed = true
+					s.skip(path.Dir(b.key(i)), redact(err, path.Base(b.key(i))))
+				}
 			}
 		}
-		// An old bucket, which no clock writes to any more, left empty.
-		if b, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && b+BucketWidth+3600 < t {
-			return deleteKey(ctx, st, bucket)
+		return ctx.Err()
+	}
+	bucketDone := func(bucket string) error {
+		if bucket != cur { // one that held no record
+			cur, kept, failed = bucket, 0, false
 		}
-		return nil
-	})
-	if err != nil {
+		// An old bucket, which no clock writes to any more, left empty.
+		if n, ok := bucketNumber(s.prefix, bucket); ok && kept == 0 && !failed && n+BucketWidth+3600 < t {
+			if err := deleteKey(ctx, st, bucket); err != nil {
+				s.skip(bucket, err)
+			}
+		}
+		return ctx.Err()
+	}
+	l := &listing{st: st, prefix: s.prefix, skip: s.skip}
+	if err := l.eachBucket(ctx, records, bucketDone); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout)

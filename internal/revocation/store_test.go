@@ -4,6 +4,8 @@ import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,10 +79,11 @@ func TestListingSkipsWhatIsNotARecord(t *testing.T) {
 	must(t, st.Store(ctx, prefix+"/README", []byte("hello")))
 	for name, st := range map[string]certmagic.Storage{"file_system": st, "a storage that lists flat": flatStorage{st}} {
 		var got []Record
-		err := eachBucket(ctx, st, prefix, func(_ string, recs []Record, _ []string) error {
-			got = append(got, recs...)
+		l := &listing{st: st, prefix: prefix, skip: func(key string, err error) { t.Errorf("%s: skipped %s: %v", name, key, err) }}
+		err := l.eachBucket(ctx, func(_ string, b *listed) error {
+			got = append(got, b.recs...)
 			return nil
-		})
+		}, nil)
 		if err != nil || len(got) != 1 || got[0] != rec {
 			t.Errorf("%s: %+v %v", name, got, err)
 		}
@@ -166,6 +169,20 @@ func TestCleanSkipsWhileLocked(t *testing.T) {
 	if d := time.Since(start); d > storageOpTimeout {
 		t.Errorf("clean-up waited %v for a lock another instance holds", d)
 	}
+}
+
+// listRecords is every record stored under key, as certmagic lists them.
+func listRecords(ctx context.Context, st certmagic.Storage, key string) (recs []Record, keys []string, err error) {
+	all, err := st.List(ctx, key, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	for _, k := range all {
+		if rec, ok := parseRecordKey(k); ok {
+			recs, keys = append(recs, rec), append(keys, k)
+		}
+	}
+	return recs, keys, err
 }
 
 func must(t *testing.T, err error) {

@@ -16,20 +16,23 @@ import (
 // syncInterval the goroutine writes what is still queued and lists the
 // newest records the other instances wrote. If storage fails, requests go
 // on with what memory holds, writes stay queued and are retried every tick,
-// and one error is logged for the whole outage (one line again once it
-// ends).
+// and an error is logged when the outage starts and every few minutes
+// while it lasts, never once per round (trouble.go). An entry of the
+// revocation folder that cannot be read is skipped, the rest applies
+// (listing.go).
 type Sync struct {
-	prefix string
-	set    *Set
-	clock  func() time.Time // the handler's, which tests set
+	prefix  string
+	set     *Set
+	clock   func() time.Time // the handler's, which tests set
+	onError func()           // Config.OnStorageError, never nil
 
-	mu      sync.Mutex
-	users   []*User  // the configs using this app's state, newest last
-	queue   []Record // written to storage on the next flush
-	healthy bool     // false from a logged failure until a round succeeds
+	mu    sync.Mutex
+	users []*User  // the configs using this app's state, newest last
+	queue []Record // written to storage on the next flush
 
 	// Used by the goroutine only.
 	lastFull, lastForget, nextClean time.Time
+	trouble                         trouble
 
 	wake, stop, done chan struct{}
 	// running ends with Stop: a round in progress (a long queue on
@@ -62,18 +65,34 @@ const (
 	cleanGrace = 5 * 60
 )
 
-// NewSync makes the sync of set with storage under prefix; now is the
-// clock record times are judged by.
-func NewSync(prefix string, set *Set, first *User, now func() time.Time) *Sync {
+// Config is what a sync is made of, besides the storage of its first
+// user.
+type Config struct {
+	Prefix string // the app's folder (Prefix)
+	Set    *Set   // the memory it keeps in step
+	// Now is the clock record times are judged by, and the log's pace.
+	Now func() time.Time
+	// OnStorageError, if set, is called for each storage operation that
+	// failed and each entry of the revocation folder skipped as
+	// unreadable: the root counts them in a metric.
+	OnStorageError func()
+}
+
+// NewSync makes the sync of cfg.Set with the storage of first.
+func NewSync(cfg Config, first *User) *Sync {
 	running, cancel := context.WithCancel(context.Background())
+	onError := cfg.OnStorageError
+	if onError == nil {
+		onError = func() {}
+	}
 	return &Sync{
 		running: running,
 		cancel:  cancel,
-		prefix:  prefix,
-		set:     set,
-		clock:   now,
+		prefix:  cfg.Prefix,
+		set:     cfg.Set,
+		clock:   cfg.Now,
+		onError: onError,
 		users:   []*User{first},
-		healthy: true,
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -234,11 +253,11 @@ func (s *Sync) flush(ctx context.Context) error {
 // sync adds to memory what storage holds: every record (full), or those of
 // the buckets another instance may be writing to now.
 func (s *Sync) sync(ctx context.Context, full bool) error {
-	st := s.current().Storage
+	l := s.listing()
 	t := s.clock().Unix()
-	add := func(_ string, recs []Record, _ []string) error {
-		live := recs[:0]
-		for _, rec := range recs {
+	add := func(_ string, b *listed) error {
+		live := b.recs[:0]
+		for _, rec := range b.recs {
 			if rec.Until >= t {
 				live = append(live, rec)
 			}
@@ -247,38 +266,23 @@ func (s *Sync) sync(ctx context.Context, full bool) error {
 		return nil
 	}
 	if full {
-		return eachBucket(ctx, st, s.prefix, add)
+		skipped := s.trouble.skipsTotal
+		err := l.eachBucket(ctx, add, nil)
+		s.trouble.fullReadEach = err == nil && s.trouble.skipsTotal == skipped
+		return err
 	}
 	for b := bucketOf(t - clockSkew); b <= t+clockSkew; b += BucketWidth {
 		key := bucketKey(s.prefix, b)
-		recs, keys, err := listRecords(ctx, st, key)
-		if err != nil {
+		if _, err := l.bucket(ctx, key, func(b *listed) error { return add(key, b) }); err != nil {
 			return err
 		}
-		_ = add(key, recs, keys)
 	}
 	return nil
 }
 
-// report logs the first failure of an outage and its end, never one line
-// per request or per retry.
-func (s *Sync) report(err error) {
-	s.mu.Lock()
-	was := s.healthy
-	s.healthy = err == nil
-	queued := len(s.queue)
-	s.mu.Unlock()
-	log := s.current().Logger
-	switch {
-	case err != nil && was:
-		log.Error("revocations: storage failed; sessions are served with the revocations in memory, "+
-			"logouts are revoked on this instance and written to storage when it is back (retried every "+
-			SyncInterval.String()+")", zap.String("storage_prefix", s.prefix), zap.Int("queued", queued), zap.Error(err))
-	case err != nil:
-		log.Debug("revocations: storage still failing", zap.Int("queued", queued), zap.Error(err))
-	case err == nil && !was:
-		log.Info("revocations: storage works again; queued logouts written", zap.String("storage_prefix", s.prefix))
-	}
+// listing reads the current storage, reporting what it skips.
+func (s *Sync) listing() *listing {
+	return &listing{st: s.current().Storage, prefix: s.prefix, skip: s.skip}
 }
 
 // jitter spreads d over [d, 1.25 d), so instances started together do not

@@ -24,7 +24,7 @@ func newTestSync(t *testing.T, dir, app string) (*Sync, *observer.ObservedLogs) 
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
 	user := &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.New(core)}
-	return NewSync(Prefix(app, "c"), NewSet(), user, now), logs
+	return NewSync(Config{Prefix: Prefix(app, "c"), Set: NewSet(), Now: now}, user), logs
 }
 
 func (s *Sync) storage() certmagic.Storage { return s.current().Storage }
@@ -171,7 +171,7 @@ func TestStartsFromStorageAndFlushesAtTheEnd(t *testing.T) {
 	must(t, a.storage().Store(ctx, RecordKey(a.prefix, rec, now().Unix()-3600), RecordValue(rec)))
 	user := &User{Storage: &certmagic.FileStorage{Path: dir}, Logger: zap.NewNop()}
 	set := NewSet()
-	sync := NewSync(a.prefix, set, user, now)
+	sync := NewSync(Config{Prefix: a.prefix, Set: set, Now: now}, user)
 	sync.Start()
 	if !set.IsRevoked(&record.Session{UserID: "77", Created: now().Unix() - 1}) {
 		t.Error("a new state did not start from storage")
@@ -212,7 +212,7 @@ func (s slowStorage) Store(ctx context.Context, key string, value []byte) error 
 // 20 ms each held stopAndFlush for 6.7 s).
 func TestStopDoesNotWaitForTheWholeQueue(t *testing.T) {
 	st := slowStorage{&certmagic.FileStorage{Path: t.TempDir()}}
-	s := NewSync("instagram_auth/test/revoked", NewSet(), &User{Storage: st, Logger: zap.NewNop()}, now)
+	s := NewSync(Config{Prefix: "instagram_auth/test/revoked", Set: NewSet(), Now: now}, &User{Storage: st, Logger: zap.NewNop()})
 	s.start()
 	until := time.Now().Add(time.Hour).Unix()
 	for i := 0; i < 300; i++ {

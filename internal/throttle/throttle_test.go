@@ -1,4 +1,4 @@
-package instagramauth
+package throttle
 
 import (
 	"fmt"
@@ -8,25 +8,23 @@ import (
 	"time"
 )
 
-// The per-client window and table of the throttle, without Caddy.
-
 // The window never admits more than the limit in any window, whatever the
 // timing, and Retry-After is never too early.
 func TestClientWindowNeverExceedsLimit(t *testing.T) {
-	for _, limit := range []rateLimit{{3, time.Minute}, {30, time.Minute}, {1, time.Second}, {7, 90 * time.Second}} {
-		var th loginThrottle
-		rng := rand.New(rand.NewPCG(uint64(limit.count), 7))
+	for _, limit := range []Limit{{3, time.Minute}, {30, time.Minute}, {1, time.Second}, {7, 90 * time.Second}} {
+		var th Throttle
+		rng := rand.New(rand.NewPCG(uint64(limit.Count), 7))
 		t0 := time.Unix(1_800_000_000, 0)
 		var admitted []time.Time
 		at := t0
 		for range 3000 {
-			at = at.Add(time.Duration(rng.ExpFloat64() * float64(limit.window) / float64(2*limit.count)))
+			at = at.Add(time.Duration(rng.ExpFloat64() * float64(limit.Window) / float64(2*limit.Count)))
 			retry, ok := th.count("client", limit, at)
 			if ok {
 				admitted = append(admitted, at)
 				continue
 			}
-			if retry < time.Second || retry > limit.window+limit.window/windowSlots+time.Second {
+			if retry < time.Second || retry > limit.Window+limit.Window/windowSlots+time.Second {
 				t.Fatalf("%v: Retry-After %v", limit, retry)
 			}
 			if _, ok := th.count("probe-"+fmt.Sprint(at.UnixNano()), limit, at); !ok {
@@ -34,21 +32,21 @@ func TestClientWindowNeverExceedsLimit(t *testing.T) {
 			}
 		}
 		for i := range admitted {
-			j := i + limit.count
-			if j < len(admitted) && admitted[j].Sub(admitted[i]) < limit.window {
-				t.Fatalf("%v: %d requests admitted within %v", limit, limit.count+1, admitted[j].Sub(admitted[i]))
+			j := i + limit.Count
+			if j < len(admitted) && admitted[j].Sub(admitted[i]) < limit.Window {
+				t.Fatalf("%v: %d requests admitted within %v", limit, limit.Count+1, admitted[j].Sub(admitted[i]))
 			}
 		}
 		// A client asking all the time gets the limit in every window and
 		// a slot: the window is never much stricter than it says.
-		var busy loginThrottle
-		got, step := 0, limit.window/windowSlots/4
-		for at := t0; at.Before(t0.Add(100 * limit.window)); at = at.Add(step) {
+		var busy Throttle
+		got, step := 0, limit.Window/windowSlots/4
+		for at := t0; at.Before(t0.Add(100 * limit.Window)); at = at.Add(step) {
 			if _, ok := busy.count("client", limit, at); ok {
 				got++
 			}
 		}
-		if want := 100 * limit.count * windowSlots / (windowSlots + 1); got < want {
+		if want := 100 * limit.Count * windowSlots / (windowSlots + 1); got < want {
 			t.Fatalf("%v: %d admitted in 100 windows of asking all the time, want at least %d", limit, got, want)
 		}
 	}
@@ -56,8 +54,8 @@ func TestClientWindowNeverExceedsLimit(t *testing.T) {
 
 // Retry-After is when the client may really come back.
 func TestRetryAfterIsHonest(t *testing.T) {
-	var th loginThrottle
-	limit := rateLimit{2, time.Minute}
+	var th Throttle
+	limit := Limit{2, time.Minute}
 	t0 := time.Unix(1_800_000_000, 0)
 	th.count("c", limit, t0)
 	th.count("c", limit, t0.Add(20*time.Second))
@@ -72,10 +70,10 @@ func TestRetryAfterIsHonest(t *testing.T) {
 
 // An attacker with many addresses cannot grow the table without limit.
 func TestThrottleTableIsBounded(t *testing.T) {
-	var th loginThrottle
+	var th Throttle
 	t0 := time.Unix(1_800_000_000, 0)
 	for i := range 3 * maxTrackedClients {
-		if _, ok := th.count(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), rateLimit{30, time.Minute}, t0); !ok {
+		if _, ok := th.count(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), Limit{30, time.Minute}, t0); !ok {
 			t.Fatalf("client %d refused on its first request", i)
 		}
 		if len(th.clients) > maxTrackedClients {
@@ -97,8 +95,8 @@ func TestClientKey(t *testing.T) {
 		"":                      "",
 		"2001:db8:ffff:ffff::1": "2001:db8:ffff:ffff::/64",
 	} {
-		if got := clientKey(in); got != want {
-			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		if got := ClientKey(in); got != want {
+			t.Errorf("ClientKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -106,23 +104,23 @@ func TestClientKey(t *testing.T) {
 // In flight, the bound holds whatever login_rate_limit says, and a slot
 // given back is free again.
 func TestInFlightBoundIgnoresOff(t *testing.T) {
-	var th loginThrottle
-	for i := range maxTokenRequestsInFlight {
-		if status, _ := th.admit(fmt.Sprint(i), rateLimit{}, time.Now()); status != 0 {
+	var th Throttle
+	for i := range MaxInFlight {
+		if status, _ := th.Admit(fmt.Sprint(i), Limit{}, time.Now()); status != 0 {
 			t.Fatalf("request %d refused with %d", i, status)
 		}
 	}
-	if status, retry := th.admit("x", rateLimit{}, time.Now()); status != http.StatusServiceUnavailable || retry < time.Second {
+	if status, retry := th.Admit("x", Limit{}, time.Now()); status != http.StatusServiceUnavailable || retry < time.Second {
 		t.Fatalf("request beyond the bound: %d, retry %v; want 503", status, retry)
 	}
-	th.leave()
-	if status, _ := th.admit("x", rateLimit{}, time.Now()); status != 0 {
+	th.Leave("0")
+	if status, _ := th.Admit("x", Limit{}, time.Now()); status != 0 {
 		t.Fatalf("after a leave: %d", status)
 	}
-	if status, _ := th.admit("y", rateLimit{1, time.Minute}, time.Now()); status != http.StatusServiceUnavailable {
+	if status, _ := th.Admit("y", Limit{1, time.Minute}, time.Now()); status != http.StatusServiceUnavailable {
 		t.Fatalf("full: %d, want 503 before any per-client count", status)
 	}
-	if got := th.inFlight.Load(); got != maxTokenRequestsInFlight {
-		t.Fatalf("%d in flight after refusals, want %d", got, maxTokenRequestsInFlight)
+	if got := th.held(); got != MaxInFlight {
+		t.Fatalf("%d in flight after refusals, want %d", got, MaxInFlight)
 	}
 }
