@@ -70,6 +70,7 @@ type pluginMetrics struct {
 	providerError   []prometheus.Counter // by endpoint
 	providerSeconds []prometheus.Observer
 	refreshes       []prometheus.Counter // ok, error
+	signed          prometheus.Counter   // assertions signed (not those reused from the cache)
 }
 
 var metrics = newPluginMetrics()
@@ -91,6 +92,12 @@ func newPluginMetrics() *pluginMetrics {
 	m.logins = counters("logins_total", "Callbacks from Instagram, by result.", "result", loginResults)
 	m.revocations = counters("revocations_total", "Sessions ended before their time, by source.", "source", revocationSources)
 	m.refreshes = counters("refreshes_total", "Access token refreshes, by result.", "result", callResults)
+
+	m.signed = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "instagram_auth", Name: "assertions_signed_total",
+		Help: "Identity assertions signed (assertion_header); a request that reuses a cached one is not counted.",
+	})
+	m.collectors = append(m.collectors, m.signed)
 
 	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy", Subsystem: "instagram_auth", Name: "provider_requests_total",
@@ -145,6 +152,9 @@ func countRefresh(err error) {
 	}
 	metrics.refreshes[0].Inc()
 }
+
+// countAssertionSigned counts a new signature: the assertion keys' Signed hook.
+func countAssertionSigned() { metrics.signed.Inc() }
 
 // observeProvider counts a call to Instagram and records how long it took:
 // the observer the Instagram client is given. Its endpoints index
