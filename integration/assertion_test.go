@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 	"github.com/go-jose/go-jose/v4"
@@ -254,16 +253,4 @@ func TestJWKSMaxAgeFollowsAShortRotation(t *testing.T) {
 	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=15" {
 		t.Errorf("Cache-Control %q, want public, max-age=15 for a 2m rotation", cc)
 	}
-}
-
-// waitForLog waits until Caddy's log holds s.
-func (h *harness) waitForLog(s string) bool {
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.Contains(readFile(h.logFile), s) {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
 }
