@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 	"github.com/go-jose/go-jose/v4"
@@ -65,6 +66,11 @@ var errUnknownKid = errors.New("unknown kid")
 // go-jose: ES256 only, typ JWT, the key its kid names in set, iss and aud
 // equal to origin, exp not passed (on the tests' clock, which Caddy reads).
 func verifyAssertion(set jose.JSONWebKeySet, token, origin string) (jose.Header, map[string]any, error) {
+	return verifyAssertionAt(set, token, origin, now())
+}
+
+// verifyAssertionAt is verifyAssertion at t.
+func verifyAssertionAt(set jose.JSONWebKeySet, token, origin string, t time.Time) (jose.Header, map[string]any, error) {
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		return jose.Header{}, nil, err
@@ -85,7 +91,7 @@ func verifyAssertion(set jose.JSONWebKeySet, token, origin string) (jose.Header,
 	if std.Expiry == nil || std.IssuedAt == nil {
 		return hdr, nil, errors.New("no exp or iat")
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{Issuer: origin, AnyAudience: jwt.Audience{origin}, Time: now()}, 0)
+	err = std.ValidateWithLeeway(jwt.Expected{Issuer: origin, AnyAudience: jwt.Audience{origin}, Time: t}, 0)
 	return hdr, all, err
 }
 
