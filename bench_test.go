@@ -14,11 +14,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/certmagic"
 )
 
 // The hot path is a request with a valid session: one cookie lookup, one
@@ -92,6 +94,21 @@ func BenchmarkServeHTTPAuthenticated(b *testing.B) {
 	benchAuthenticated(b, newBenchHandler(b))
 }
 
+// BenchmarkServeHTTPAuthenticatedAssertion is the hot path with
+// assertion_header on: the session's assertion is cached, so a request
+// pays for finding it (and its origin), not for a signature.
+func BenchmarkServeHTTPAuthenticatedAssertion(b *testing.B) {
+	storage := &certmagic.FileStorage{Path: b.TempDir()}
+	h := newBenchHandler(b, func(h *Handler) {
+		h.AssertionHeader = "X-Instagram-Assertion"
+		h.assertionStorage = storage
+	})
+	benchAuthenticated(b, h)
+	if h.assertions == nil || !strings.HasPrefix(h.cfg.assertionHeader, "X-") {
+		b.Fatal("the assertion is off")
+	}
+}
+
 // BenchmarkServeHTTPAuthenticatedCluster is the hot path of a cluster
 // member: session_idle on, and 10,000 revocations in memory (as a busy
 // site's day of logouts), one of them the user's own earlier "log out
@@ -129,6 +146,9 @@ func benchAuthenticated(b *testing.B, h *Handler) {
 	if r.Header.Get(defaultHeaderUserID) != "17841405793187218" {
 		b.Fatal("the session was not accepted")
 	}
+	if h.assertions != nil && r.Header.Get(h.cfg.assertionHeader) == "" {
+		b.Fatal("no assertion")
+	}
 }
 
 func BenchmarkServeHTTPRedirect(b *testing.B) {
@@ -148,6 +168,31 @@ func benchAnswer(b *testing.B, r *http.Request, want int) {
 		w := httptest.NewRecorder()
 		if err := h.ServeHTTP(w, r, noopNext); err != nil || w.Code != want {
 			b.Fatalf("status %d, %v", w.Code, err)
+		}
+	}
+}
+
+// BenchmarkAssertionForSession is what assertion_header adds to a request
+// with a session whose assertion is cached: the origin (remembered) and the
+// cache lookup.
+func BenchmarkAssertionForSession(b *testing.B) {
+	storage := &certmagic.FileStorage{Path: b.TempDir()}
+	h := newBenchHandler(b, func(h *Handler) {
+		h.AssertionHeader = "X-Instagram-Assertion"
+		h.assertionStorage = storage
+	})
+	r := benchRequest(b, "/dashboard")
+	s := record.Session{UserID: "17841405793187218", Username: "alice.shop", SeenAt: now().Unix()}
+	end := s.SeenAt + 3600
+	first, err := h.assertions.forSession(r, &s, end)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if token, err := h.assertions.forSession(r, &s, end); err != nil || token != first {
+			b.Fatal("not the cached assertion", err)
 		}
 	}
 }

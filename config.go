@@ -6,6 +6,7 @@ import (
 
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -71,6 +72,7 @@ type runtimeConfig struct {
 	allowUsernames  map[string]struct{} // lower case
 	rateLimit       rateLimit
 	aad             seal.AdditionalData
+	assertionHeader string          // canonical; "": no assertion, and jwks_path is not served
 	keyRotation     time.Duration   // assertion_key_rotation; 0: off
 	returnHosts     target.Patterns // empty: return targets on this site only
 	site            string          // the site's addresses, for start-up lines (startup.go)
@@ -240,6 +242,9 @@ func derive(h *Handler, nameGiven bool) runtimeConfig {
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)
 	cfg.allowIDs, cfg.allowUsernames = allowSets(h.AllowUsers)
 	cfg.keyRotation, _ = keyRotation(h.AssertionKeyRotation)
+	if h.AssertionHeader != "" {
+		cfg.assertionHeader = textproto.CanonicalMIMEHeaderKey(h.AssertionHeader)
+	}
 	if len(h.ReturnHosts) > 0 {
 		cfg.returnHosts, _ = target.ParsePatterns(h.ReturnHosts, h.CookieDomain)
 	}

@@ -8,8 +8,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
-	_ "github.com/b4b0c547/caddy-instagram-auth/demo/wsecho"   // the demo's websocket_echo directive
-	_ "github.com/b4b0c547/caddy-instagram-auth/instagramtest" // the demo's instagram_mock directive
+	_ "github.com/b4b0c547/caddy-instagram-auth/demo/assertioncheck" // the demo app's check of the assertion
+	_ "github.com/b4b0c547/caddy-instagram-auth/demo/wsecho"         // the demo's websocket_echo directive
+	_ "github.com/b4b0c547/caddy-instagram-auth/instagramtest"       // the demo's instagram_mock directive
 )
 
 // The demo serves the mock Instagram and its secrets: development only, so

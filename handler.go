@@ -29,7 +29,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if s, ok := h.sessions.current(r); ok {
 		countRequest(outcomeAuthenticated)
 		h.renewIfDue(w, r, &s)
-		h.passIdentity(r, &s)
+		if err := h.passIdentity(r, &s); err != nil {
+			return err
+		}
 		return next.ServeHTTP(w, r)
 	}
 	if protected, err := h.protects(r); err != nil {
@@ -56,6 +58,7 @@ const (
 	whoamiRoute
 	deauthorizeRoute
 	dataDeletionRoute
+	jwksRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -83,6 +86,10 @@ func (cfg *runtimeConfig) routeOf(path string) ownRoute {
 		return deauthorizeRoute
 	case cfg.paths.dataDeletion:
 		return dataDeletionRoute
+	case cfg.paths.jwks:
+		if cfg.assertionHeader != "" {
+			return jwksRoute
+		}
 	}
 	return notOwn
 }
@@ -112,17 +119,27 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 		return h.serveDeauthorize(w, r)
 	case dataDeletionRoute:
 		return h.serveDataDeletion(w, r)
+	case jwksRoute:
+		return h.assertions.serveJWKS(w, r)
 	}
 	return nil
 }
 
 // passIdentity hands the user's identity to the next handlers: headers for
-// the upstream, placeholders for Caddy (the access log's user_id), in place
-// of the cookies it came from.
-func (h *Handler) passIdentity(r *http.Request, s *record.Session) {
+// the upstream (and the signed assertion, when on), placeholders for Caddy
+// (the access log's user_id), in place of the cookies it came from.
+func (h *Handler) passIdentity(r *http.Request, s *record.Session) error {
+	var assertion string
+	if h.assertions != nil {
+		var err error
+		if assertion, err = h.assertions.forSession(r, s, h.sessions.endOf(s)); err != nil {
+			return err
+		}
+	}
 	h.cfg.cookies.dropOwn(r)
-	h.headers.set(r.Header, s)
+	h.headers.setAll(r.Header, s, assertion)
 	setUserPlaceholders(r, s.UserID, s.Username)
+	return nil
 }
 
 // setUserPlaceholders names the user to Caddy, as caddyauth does: the

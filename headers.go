@@ -16,14 +16,19 @@ import (
 // the same name), is deleted before ours are set.
 type identityHeaders struct {
 	userID, username, token string   // canonical names; token "" when off
+	assertion               string   // canonical name; "" without assertion_header
 	strip                   []string // lower-case names, "_" spelled "-"
 	shortest                int      // length of the shortest of strip
 }
 
-func newIdentityHeaders(userID, username, token string) identityHeaders {
+// assertion is the assertion header's name, "" for none: it has no
+// default name to strip when it is off, since a client's copy of a header
+// nothing sets is for the upstream to ignore.
+func newIdentityHeaders(userID, username, token, assertion string) identityHeaders {
 	ih := identityHeaders{
-		userID:   textproto.CanonicalMIMEHeaderKey(userID),
-		username: textproto.CanonicalMIMEHeaderKey(username),
+		userID:    textproto.CanonicalMIMEHeaderKey(userID),
+		username:  textproto.CanonicalMIMEHeaderKey(username),
+		assertion: textproto.CanonicalMIMEHeaderKey(assertion),
 	}
 	if token != optionOff {
 		ih.token = textproto.CanonicalMIMEHeaderKey(token)
@@ -31,8 +36,8 @@ func newIdentityHeaders(userID, username, token string) identityHeaders {
 	// The default names are stripped too, whatever is configured: an
 	// upstream written for the defaults must not be fed an identity a
 	// client chose.
-	for _, name := range []string{userID, username, token, defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken} {
-		if name != optionOff && !slices.Contains(ih.strip, foldName(name)) {
+	for _, name := range []string{userID, username, token, assertion, defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken} {
+		if name != optionOff && name != "" && !slices.Contains(ih.strip, foldName(name)) {
 			ih.strip = append(ih.strip, foldName(name))
 		}
 	}
@@ -195,16 +200,32 @@ func (ih *identityHeaders) removeFrom(hdr http.Header) (connection []string) {
 	return connection
 }
 
-// set puts the session's identity on the request, using one backing array
-// for the three values.
-func (ih *identityHeaders) set(hdr http.Header, s *record.Session) {
-	vals := [3]string{s.UserID, s.Username, s.Token}
-	backing := vals[:]
-	hdr[ih.userID] = backing[0:1:1]
-	if s.Username != "" {
-		hdr[ih.username] = backing[1:2:2]
+// set puts the session's identity on the request.
+func (ih *identityHeaders) set(hdr http.Header, s *record.Session) { ih.setAll(hdr, s, "") }
+
+// setAll puts the session's identity on hdr, with its signed assertion
+// when there is one, using one backing array for the values.
+func (ih *identityHeaders) setAll(hdr http.Header, s *record.Session, assertion string) {
+	if assertion == "" || ih.assertion == "" {
+		vals := [3]string{s.UserID, s.Username, s.Token}
+		ih.put(hdr, vals[:])
+		return
+	}
+	vals := [4]string{s.UserID, s.Username, s.Token, assertion}
+	ih.put(hdr, vals[:])
+}
+
+// put sets the user id, username and token of vals, and the assertion
+// when vals holds a fourth value.
+func (ih *identityHeaders) put(hdr http.Header, vals []string) {
+	hdr[ih.userID] = vals[0:1:1]
+	if vals[1] != "" {
+		hdr[ih.username] = vals[1:2:2]
 	}
 	if ih.token != "" {
-		hdr[ih.token] = backing[2:3:3]
+		hdr[ih.token] = vals[2:3:3]
+	}
+	if len(vals) > 3 {
+		hdr[ih.assertion] = vals[3:4:4]
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func unitDefaultHeaders() identityHeaders {
-	return newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken)
+	return newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken, "")
 }
 
 func TestRemoveFromStripsEverySpelling(t *testing.T) {
@@ -65,7 +65,7 @@ func TestRemoveFromStripsEverySpelling(t *testing.T) {
 }
 
 func TestRemoveFromCustomNames(t *testing.T) {
-	ih := newIdentityHeaders("Remote-User", "remote_name", "X-Token")
+	ih := newIdentityHeaders("Remote-User", "remote_name", "X-Token", "")
 	hdr := http.Header{
 		"Remote-User":              {"a"},
 		"REMOTE_USER":              {"b"},
@@ -91,7 +91,7 @@ func TestRemoveFromCustomNames(t *testing.T) {
 func TestRemoveFromWithTokenOff(t *testing.T) {
 	// header_token off: no token goes upstream, but a client copy of the
 	// default token header is still removed.
-	ih := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff)
+	ih := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff, "")
 	hdr := http.Header{
 		"X-Instagram-Access-Token": {"forged"},
 		"x_instagram_access_token": {"forged"},
@@ -105,7 +105,7 @@ func TestRemoveFromWithTokenOff(t *testing.T) {
 
 	// A custom token name: both it and the default name are stripped, so
 	// an upstream written for the default is never fed a client's token.
-	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, "X-Custom-Token")
+	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, "X-Custom-Token", "")
 	hdr = http.Header{"X-Instagram-Access-Token": {"forged"}, "X-Custom-Token": {"forged"}, "Other": {"kept"}}
 	ih.removeFrom(hdr)
 	if len(hdr) != 1 || hdr.Get("Other") != "kept" {
@@ -146,7 +146,7 @@ func TestSetHeaders(t *testing.T) {
 	}
 
 	// Token off: no token header.
-	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff)
+	ih = newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, optionOff, "")
 	hdr = http.Header{}
 	ih.set(hdr, s)
 	want = http.Header{
@@ -158,7 +158,7 @@ func TestSetHeaders(t *testing.T) {
 	}
 
 	// Custom names are set canonical, whatever their configured case.
-	ih = newIdentityHeaders("remote-user", "REMOTE-NAME", "x-token")
+	ih = newIdentityHeaders("remote-user", "REMOTE-NAME", "x-token", "")
 	hdr = http.Header{}
 	ih.set(hdr, s)
 	want = http.Header{
@@ -236,5 +236,35 @@ func BenchmarkStripFrom(b *testing.B) {
 				b.Fatal("stripFrom removed a header that is not an identity header")
 			}
 		})
+	}
+}
+
+// The assertion header (assertion_header) is stripped in every spelling,
+// and from Connection, like the identity headers; set never sets it (the
+// assertions part does).
+func TestAssertionHeaderIsStrippedButNotSet(t *testing.T) {
+	ih := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken, "X-Instagram-Assertion")
+	hdr := http.Header{
+		"X-Instagram-Assertion":  {"forged"},
+		"x_instagram_assertion":  {"forged"},
+		"X-INSTAGRAM_ASSERTION":  {"forged"},
+		"Connection":             {"keep-alive, x_Instagram-assertion"},
+		"X-Instagram-Assertions": {"kept"},
+	}
+	ih.stripFrom(&http.Request{Header: hdr})
+	want := http.Header{"Connection": {"keep-alive"}, "X-Instagram-Assertions": {"kept"}}
+	if !reflect.DeepEqual(hdr, want) {
+		t.Errorf("after stripFrom: %v, want %v", hdr, want)
+	}
+	ih.set(hdr, &record.Session{UserID: "1", Username: "u", Token: "t"})
+	if _, ok := hdr["X-Instagram-Assertion"]; ok {
+		t.Error("set put an assertion header on")
+	}
+	ih.setAll(hdr, &record.Session{UserID: "1", Username: "u", Token: "t"}, "jwt")
+	if got := hdr["X-Instagram-Assertion"]; len(got) != 1 || got[0] != "jwt" || hdr.Get(defaultHeaderUserID) != "1" {
+		t.Errorf("setAll: %v", hdr)
+	}
+	if off := newIdentityHeaders(defaultHeaderUserID, defaultHeaderUsername, defaultHeaderToken, ""); len(off.strip) != 3 {
+		t.Errorf("no assertion header: strips %v", off.strip)
 	}
 }

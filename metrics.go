@@ -71,6 +71,7 @@ type pluginMetrics struct {
 	providerSeconds []prometheus.Observer
 	refreshes       []prometheus.Counter // ok, error
 	storageErrors   prometheus.Counter
+	signed          prometheus.Counter   // assertions signed (not those reused from the cache)
 }
 
 var metrics = newPluginMetrics()
@@ -99,6 +100,12 @@ func newPluginMetrics() *pluginMetrics {
 		Help: "Failed revocation syncs with Caddy storage, and entries of the revocation folder skipped because they cannot be read.",
 	})
 	m.collectors = append(m.collectors, m.storageErrors)
+
+	m.signed = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "instagram_auth", Name: "assertions_signed_total",
+		Help: "Identity assertions signed (assertion_header); a request that reuses a cached one is not counted.",
+	})
+	m.collectors = append(m.collectors, m.signed)
 
 	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy", Subsystem: "instagram_auth", Name: "provider_requests_total",
@@ -157,6 +164,8 @@ func countRefresh(err error) {
 // countStorageError counts a failed revocation sync or a skipped entry of
 // the revocation folder: the hook the revocation sync is given.
 func countStorageError() { metrics.storageErrors.Inc() }
+// countAssertionSigned counts a new signature: the assertion keys' Signed hook.
+func countAssertionSigned() { metrics.signed.Inc() }
 
 // observeProvider counts a call to Instagram and records how long it took:
 // the observer the Instagram client is given. Its endpoints index

@@ -12,12 +12,14 @@ import (
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -168,6 +170,13 @@ type Handler struct {
 	logger    *zap.Logger
 	now       func() time.Time // the clock the handler and its parts are given (clock.go)
 	refresher refresher
+	// assertions signs the identity assertion and serves the JWKS; nil
+	// when assertion_header is not set (assertion.go).
+	assertions *assertions
+	// assertionStorage, when set before Provision (benchmarks, whose
+	// context has no config), keeps the assertion keys instead of the
+	// config's storage.
+	assertionStorage certmagic.Storage
 	// warnings holds a bit per login trap already logged. Not an atomic
 	// type: the Handler is copied by value before Provision.
 	warnings loginWarnings
@@ -219,7 +228,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.keys, err = seal.NewRing(secrets); err != nil {
 		return err
 	}
-	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken)
+	h.headers = newIdentityHeaders(h.HeaderUserID, h.HeaderUsername, h.HeaderToken, h.cfg.assertionHeader)
 	h.instagram = instagram.New(instagram.Config{
 		ClientID: h.ClientID, ClientSecret: h.ClientSecret,
 		TokenURL: h.TokenURL, UserinfoURL: h.UserinfoURL, LongLivedURL: h.LongLivedURL, RefreshURL: h.TokenRefreshURL,
@@ -228,6 +237,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.events = newEventEmitter(ctx)
 	h.sharedKey, h.shared, err = loadSharedState(ctx, h)
 	if err != nil {
+		return err
+	}
+	if h.assertionStorage == nil {
+		h.assertionStorage = storageOf(ctx)
+	}
+	if h.assertions, err = loadAssertions(h, h.assertionStorage); err != nil {
 		return err
 	}
 	h.wire()
@@ -265,18 +280,22 @@ func logStartup(h *Handler) {
 func logRedirectURI(h *Handler) {
 	uri, hint := h.RedirectURI, "in the Meta app dashboard: Instagram > API setup with Instagram business login > "+
 		"Business login settings > OAuth redirect URIs"
+	site := "https://<your site>"
+	if h.InsecureCookies {
+		site = "http://<your site>" // a plain-HTTP development site
+	}
 	if strings.HasPrefix(uri, "/") {
-		scheme := "https"
-		if h.InsecureCookies {
-			scheme = "http" // a plain-HTTP development site
-		}
-		uri = scheme + "://<your site>" + uri
+		uri = site + uri
 		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
 	}
 	fields := append(siteField(h.cfg.site), zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID))
 	if len(h.ReturnHosts) > 0 { // behaviour 34: one URI for every host
 		hint = "the one redirect URI of every host return_hosts allows: register only this one, " + hint
 		fields = append(fields, zap.Strings("return_hosts", h.ReturnHosts))
+	}
+	if h.assertions != nil {
+		// Behaviour 35: where upstreams fetch the keys of the assertion.
+		fields = append(fields, zap.String("jwks_url", site+h.cfg.paths.jwks))
 	}
 	h.logger.Info("the redirect URI to register with Instagram", append(fields, zap.String("hint", hint))...)
 }
@@ -291,7 +310,7 @@ func (h *Handler) Validate() error {
 
 // Cleanup releases the state shared with other configs of the same app.
 func (h *Handler) Cleanup() error {
-	return h.releaseSharedState()
+	return errors.Join(h.releaseSharedState(), h.assertions.release())
 }
 
 // Interface guards

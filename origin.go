@@ -18,7 +18,14 @@ import (
 // audience, and judges return targets. Anything that is not exactly a
 // host and a port is refused.
 func requestOrigin(r *http.Request) (target.Origin, bool) {
-	scheme, host := "http", r.Host
+	return target.NewOrigin(originOf(r))
+}
+
+// originOf is what requestOrigin reads the origin from, as the request
+// spells it: the part that costs nothing, so that the assertions can
+// remember what the rest (parsing the host) made of it.
+func originOf(r *http.Request) (scheme, host string) {
+	scheme, host = "http", r.Host
 	if r.TLS != nil {
 		scheme = "https"
 	}
@@ -30,7 +37,7 @@ func requestOrigin(r *http.Request) (target.Origin, bool) {
 			host = h
 		}
 	}
-	return target.NewOrigin(scheme, host)
+	return scheme, host
 }
 
 // forwarded is the one value a trusted proxy set in header. A list (one

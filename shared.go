@@ -80,7 +80,11 @@ func sharedStateKey(ctx caddy.Context, h *Handler) string {
 // address, which at worst gives each config its own memory, refilled from
 // storage.
 func storageIdentity(ctx caddy.Context) string {
-	storage := storageOf(ctx)
+	return storageName(storageOf(ctx))
+}
+
+// storageName names a storage as storageIdentity does.
+func storageName(storage certmagic.Storage) string {
 	if storage == nil {
 		return "none"
 	}

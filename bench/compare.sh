@@ -11,6 +11,9 @@
 #   (e) with CLUSTER=1: (b) as a cluster member: session_idle on, and its
 #       storage holding 10,000 revocations (a busy day of logouts), which
 #       it keeps in memory and syncs in the background
+#   (f) with ASSERTION=1: (b) with assertion_header: every request also
+#       carries the signed assertion (one per session, cached, signed again
+#       when half of its 5 minutes are gone)
 #
 # Each set-up is its own Caddy process, started afresh every round and
 # warmed up unrecorded. The load is wrk with a fixed number of connections
@@ -35,12 +38,13 @@
 #   WARMUP=2           seconds of load per set-up once, before round 1
 #   FLOOR=0            1: measure (d) too, and print plugin/floor
 #   CLUSTER=0          1: measure (e) too, and print cluster/bare
+#   ASSERTION=0        1: measure (f) too, and print assertion/bare
 #   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
 #                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
 #                      process per set-up for the whole run)
 #   MEM_REQUESTS=100000  requests per memory measurement (0: skip it)
 #   SESSIONS=1000      distinct sessions for the memory check over sessions
-#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+8 are used
+#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+10 are used
 #   CADDY=path         a Caddy with the plugin and instagram_mock
 #                      (default: go build ./cmd/caddy into bench/.cache/)
 #   OAUTH2_PROXY=path  an oauth2-proxy binary (default: built once from the Go
@@ -60,6 +64,7 @@ WARMUP=${WARMUP:-2}
 RESTART=${RESTART:-1}
 FLOOR=${FLOOR:-0}
 CLUSTER=${CLUSTER:-0}
+ASSERTION=${ASSERTION:-0}
 ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
@@ -74,7 +79,7 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ASSERTION ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
@@ -85,6 +90,8 @@ setups=(a b c)
 ((FLOOR == 0)) || setups+=(d)
 ((CLUSTER <= 1)) || die "CLUSTER is 1 (measure set-up (e) too) or 0"
 ((CLUSTER == 0)) || setups+=(e)
+((ASSERTION <= 1)) || die "ASSERTION is 1 (measure set-up (f) too) or 0"
+((ASSERTION == 0)) || setups+=(f)
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -206,8 +213,9 @@ p_fb=$((BASE_PORT + 6))   # fake Facebook for oauth2-proxy
 p_o2p=$((BASE_PORT + 7))  # oauth2-proxy
 p_d=$((BASE_PORT + 8))    # (d) Caddy + request_header, with FLOOR=1
 p_e=$((BASE_PORT + 9))    # (e) Caddy + instagram_auth as a cluster member, with CLUSTER=1
+p_f=$((BASE_PORT + 10))   # (f) Caddy + instagram_auth with assertion_header, with ASSERTION=1
 
-for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e"; do
+for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e" "$p_f"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "port $p on 127.0.0.1 is taken; choose other ports with BASE_PORT="
 	fi
@@ -331,6 +339,29 @@ http://127.0.0.1:$p_e {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+# (f) is (b) with the signed assertion on.
+cat >"$work/f.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	default_bind 127.0.0.1
+}
+http://127.0.0.1:$p_f {
+	instagram_auth {
+		client_id bench-app
+		client_secret bench-secret
+		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
+		token_url http://127.0.0.1:$p_mock/oauth/access_token
+		userinfo_url http://127.0.0.1:$p_mock/me
+		long_lived_token http://127.0.0.1:$p_mock/access_token
+		cookie_secret $caddy_secret
+		insecure_cookies
+		login_rate_limit off
+		assertion_header X-Instagram-Assertion
+	}
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
 if ((CLUSTER)); then
 	# A day of logouts, spread over the day's 144 ten-minute folders as the
 	# instances would have written them: every 5 s (e) lists the newest one
@@ -401,7 +432,7 @@ declare -A procs=()
 # bias for its whole life (two identical bare Caddy processes differed by 4%
 # here), which alternation alone cannot cancel; new processes each round
 # turn that bias into noise that the median of the rounds removes.
-declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/")
+declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/" [f]="http://127.0.0.1:$p_f/")
 start_setups() {
 	local s
 	for s in "${setups[@]}"; do
@@ -451,7 +482,7 @@ declare -A cookie name
 # (a) gets the very request (b) gets: the difference is the plugin alone.
 cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b")
 name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth"
-	[e]="(e) cluster member, idle on")
+	[e]="(e) cluster member, idle on" [f]="(f) instagram_auth + assertion")
 # (e): a session of its own (sessions are bound to host and port). With
 # session_idle its cookie is sealed again once a minute of use, and a
 # browser sends the new one; wrk cannot, so (e) logs in afresh each round
@@ -461,6 +492,10 @@ login_e() {
 	cookie[e]=$(timeout 60 "$work/bin/login" -site "${url[e]}") || die "logging in to (e) failed"
 }
 login_e
+# (f): a session of its own too (host and port).
+if ((ASSERTION)); then
+	cookie[f]=$(timeout 60 "$work/bin/login" -site "${url[f]}") || die "logging in to (f) failed"
+fi
 
 status() { # URL [COOKIE]
 	local args=(-s -o /dev/null --max-time 5 -w '%{http_code}' -H 'Accept: text/html')
@@ -575,7 +610,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	note "$(awk -v r="$r" -v n="$ROUNDS" '$1 == r { v[$2] = $3 }
 		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"];
 			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"];
-			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"] }' "$results")"
+			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"];
+			if ("f" in v) printf "  f=%.0f f/a=%.2f", v["f"], v["f"] / v["a"] }' "$results")"
 done
 
 read -r busy1 total1 < <(machine)
@@ -672,6 +708,10 @@ awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v c="${cpu[c]}" \
 if ((CLUSTER)); then
 	awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v m="$(per_round e a | median)" -v s="$(per_round e a | spread)" -v eb="$(per_round e b | median)" \
 		'BEGIN { printf "cluster: (e) session_idle, 10,000 revocations in memory: req/s cluster/bare=%.2f (per round: %s), cluster/plugin=%.2f, CPU per request cluster/bare=%.2f\n", m, s, eb, e / a }'
+fi
+if ((ASSERTION)); then
+	awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v f="${cpu[f]}" -v m="$(per_round f a | median)" -v s="$(per_round f a | spread)" -v fb="$(per_round f b | median)" \
+		'BEGIN { printf "assertion: (f) assertion_header on: req/s assertion/bare=%.2f (per round: %s), assertion/plugin=%.2f, CPU per request assertion/bare=%.2f assertion/plugin=%.2f\n", m, s, fb, f / a, f / b }'
 fi
 if ((FLOOR)); then
 	awk -v b="${cpu[b]}" -v d="${cpu[d]}" -v m="$(per_round b d | median)" -v s="$(per_round b d | spread)" \

@@ -45,6 +45,7 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("after Allow the browser is on %s, want the page first asked for, %s", got, asked)
 	}
 	checkAppPage(t, tb, "alice")
+	checkAssertionVerified(t, tb)
 
 	cookies = tb.cookies()
 	session, ok := cookies[cookieName]
@@ -192,6 +193,15 @@ func checkAppPage(t *testing.T, tb *tab, username string) {
 	}
 	if id := tb.text("user-id"); !digits.MatchString(id) {
 		t.Errorf("%s: the page shows user id %q, want digits", tb.name, id)
+	}
+}
+
+// checkAssertionVerified checks that the demo app verified the signed
+// assertion it received against the site's JWKS (demo/assertioncheck).
+func checkAssertionVerified(t *testing.T, tb *tab) {
+	t.Helper()
+	if got := tb.text("assertion"); got != "verified" {
+		t.Errorf("%s: the page says the assertion is %q, want verified", tb.name, got)
 	}
 }
 

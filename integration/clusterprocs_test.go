@@ -70,6 +70,7 @@ type cluster struct {
 	ig      *instagramtest.Server
 	up      *upstream
 	client  *http.Client
+	options string // more lines for every node's instagram_auth block
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -112,13 +113,26 @@ type node struct {
 
 // node starts a Caddy process and waits until it answers.
 func (c *cluster) node(name string) *node {
-	n := &node{c: c, name: name, port: freePort(c.t), admin: freePort(c.t),
-		config: filepath.Join(c.dir, name+".Caddyfile"), log: filepath.Join(c.dir, name+".log"),
-		errs: filepath.Join(c.dir, name+".stderr")}
-	n.writeConfig("5s")
-	n.start()
-	c.t.Cleanup(n.stop)
-	return n
+	return c.nodesAtOnce(name)[0]
+}
+
+// nodesAtOnce starts a Caddy process for each name, all before waiting
+// for any, so that they start together (and race for what storage holds).
+func (c *cluster) nodesAtOnce(names ...string) []*node {
+	var nodes []*node
+	for _, name := range names {
+		n := &node{c: c, name: name, port: freePort(c.t), admin: freePort(c.t),
+			config: filepath.Join(c.dir, name+".Caddyfile"), log: filepath.Join(c.dir, name+".log"),
+			errs: filepath.Join(c.dir, name+".stderr")}
+		n.writeConfig("5s")
+		n.launch()
+		c.t.Cleanup(n.stop)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		n.waitReady()
+	}
+	return nodes
 }
 
 // writeConfig writes the node's Caddyfile; timeout is the one option a
@@ -150,15 +164,22 @@ http://:%d {
 		insecure_cookies
 		login_rate_limit off
 		timeout %s
+		%s
 	}
 	reverse_proxy %s
 }
 `, n.admin, c.storage, n.log, n.port, testID, testSecret, c.ig.AuthorizeURL(), c.ig.TokenURL(),
-		c.ig.UserinfoURL(), c.ig.ExchangeURL(), timeout, strings.TrimPrefix(c.up.URL, "http://"))
+		c.ig.UserinfoURL(), c.ig.ExchangeURL(), timeout, c.options, strings.TrimPrefix(c.up.URL, "http://"))
 	must(c.t, os.WriteFile(n.config, []byte(cfg), 0o600))
 }
 
+// start runs the node's Caddy and waits until it answers.
 func (n *node) start() {
+	n.launch()
+	n.waitReady()
+}
+
+func (n *node) launch() {
 	t := n.c.t
 	errs, err := os.OpenFile(n.errs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	must(t, err)
@@ -169,6 +190,10 @@ func (n *node) start() {
 	must(t, n.cmd.Start())
 	n.exited = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(n.cmd, n.exited)
+}
+
+func (n *node) waitReady() {
+	t := n.c.t
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := n.request(http.MethodGet, "/", "")

@@ -77,6 +77,8 @@ func durationSumSeries(endpoint string) string {
 	return fmt.Sprintf(`caddy_instagram_auth_provider_request_duration_seconds_sum{endpoint=%q}`, endpoint)
 }
 
+const assertionsSignedSeries = "caddy_instagram_auth_assertions_signed_total"
+
 func refreshesSeries(result string) string {
 	return fmt.Sprintf(`caddy_instagram_auth_refreshes_total{result=%q}`, result)
 }
@@ -98,7 +100,7 @@ func allCounterSeries() []string {
 	for _, e := range []string{"token", "exchange", "userinfo", "refresh"} {
 		all = append(all, providerSeries(e, "ok"), providerSeries(e, "error"), durationCountSeries(e))
 	}
-	return append(all, refreshesSeries("ok"), refreshesSeries("error"))
+	return append(all, refreshesSeries("ok"), refreshesSeries("error"), assertionsSignedSeries)
 }
 
 // movedBy checks that from before to after exactly the series of want

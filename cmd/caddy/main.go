@@ -1,8 +1,9 @@
 // Command caddy is a development build of Caddy: the standard modules, the
 // instagram_auth plugin, the mock Instagram (instagram_mock) that the
-// offline demo and the benchmarks log in against, and the demo's WebSocket
-// echo (websocket_echo). Production builds use xcaddy and never include
-// the mock or the echo.
+// offline demo and the benchmarks log in against, the demo's WebSocket
+// echo (websocket_echo) and the demo app's check of the signed assertion
+// (the templates function verifyInstagramAssertion). Production builds use
+// xcaddy and never include the mock, the echo or the check.
 //
 //	go run ./cmd/caddy run --config demo/Caddyfile
 package main
@@ -13,6 +14,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/b4b0c547/caddy-instagram-auth"
+	_ "github.com/b4b0c547/caddy-instagram-auth/demo/assertioncheck"
 	_ "github.com/b4b0c547/caddy-instagram-auth/demo/wsecho"
 	_ "github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 )

@@ -49,4 +49,7 @@ func (s *keySet) jwks(t time.Time) []byte {
 // JWKSMaxAge is how long a verifier may cache the JWKS and still meet no
 // unknown kid, for its Cache-Control: L-P, five minutes with the default
 // rotation and less with a period under 40 minutes.
-func (k *Keys) JWKSMaxAge() time.Duration { return k.timing.lead - k.timing.poll }
+func (k *Keys) JWKSMaxAge() time.Duration {
+	tm := k.tm()
+	return tm.lead - tm.poll
+}

@@ -52,7 +52,8 @@ type Keys struct {
 	storage   certmagic.Storage
 	storeKey  string // the key set's storage key
 	lockName  string
-	timing    timing
+	timing    atomic.Pointer[timing] // replaced whole by SetRotation
+	retime    chan struct{}          // SetRotation tells run to reset its ticker
 	now       func() time.Time
 	logger    *zap.Logger
 	signed    func()
@@ -88,8 +89,8 @@ func New(cfg Config) (*Keys, error) {
 	if cfg.Storage == nil || cfg.ClientID == "" {
 		return nil, errors.New("assertion keys need a storage and a client_id")
 	}
-	if cfg.Rotation < 0 || (cfg.Rotation > 0 && cfg.Rotation < MinRotation) {
-		return nil, fmt.Errorf("assertion key rotation %v is shorter than %v", cfg.Rotation, MinRotation)
+	if err := checkRotation(cfg.Rotation); err != nil {
+		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -102,7 +103,7 @@ func New(cfg Config) (*Keys, error) {
 		storage:   cfg.Storage,
 		storeKey:  storageKey(cfg.ClientID),
 		lockName:  lockName(cfg.ClientID),
-		timing:    newTiming(cfg.Rotation),
+		retime:    make(chan struct{}, 1),
 		now:       cfg.Now,
 		logger:    cfg.Logger,
 		signed:    cfg.Signed,
@@ -112,6 +113,7 @@ func New(cfg Config) (*Keys, error) {
 		cancel:    cancel,
 		done:      make(chan struct{}),
 	}
+	k.timing.Store(newTiming(cfg.Rotation))
 	ctx, stop := context.WithTimeout(running, startTimeout)
 	defer stop()
 	if err := k.loadOrCreate(ctx); err != nil {
@@ -142,23 +144,51 @@ func (k *Keys) Stop() {
 
 func (k *Keys) run() {
 	defer close(k.done)
-	tick := time.NewTicker(k.timing.poll)
+	tick := time.NewTicker(k.tm().poll)
 	defer tick.Stop()
 	for {
 		select {
 		case <-k.running.Done():
 			return
+		case <-k.retime:
+			tick.Reset(k.tm().poll)
 		case <-tick.C:
 			k.poll(k.running)
 		}
 	}
 }
 
+func checkRotation(d time.Duration) error {
+	if d < 0 || (d > 0 && d < MinRotation) {
+		return fmt.Errorf("assertion key rotation %v is shorter than %v", d, MinRotation)
+	}
+	return nil
+}
+
+// SetRotation changes the rotation period from now on: the successor of
+// the key signing now is due on the new schedule (made at once, with the
+// full lead, if that moment has passed). A reload that changes
+// assertion_key_rotation calls it, since the keys outlive the config.
+func (k *Keys) SetRotation(d time.Duration) error {
+	if err := checkRotation(d); err != nil {
+		return err
+	}
+	k.timing.Store(newTiming(d))
+	select {
+	case k.retime <- struct{}{}:
+	default: // a reset is already pending; it reads the newest timing
+	}
+	return nil
+}
+
+// tm is the schedule in force.
+func (k *Keys) tm() timing { return *k.timing.Load() }
+
 // Status describes the key set as memory holds it now.
 func (k *Keys) Status() Status {
 	t := k.now()
 	set := k.set.Load()
-	st := Status{StorageKey: k.storeKey, KeyID: set.signingAt(t).kid, Rotation: k.timing.period}
+	st := Status{StorageKey: k.storeKey, KeyID: set.signingAt(t).kid, Rotation: k.tm().period}
 	if next := set.next(t); next != nil {
 		st.NextKeyID, st.NextSignsFrom = next.kid, next.from
 	}

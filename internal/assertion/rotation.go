@@ -26,12 +26,12 @@ type timing struct {
 	poll   time.Duration // P = min(5m, L/2)
 }
 
-func newTiming(period time.Duration) timing {
+func newTiming(period time.Duration) *timing {
 	lead := 10 * time.Minute
 	if period > 0 {
 		lead = min(lead, period/4)
 	}
-	return timing{period: period, lead: lead, poll: min(5*time.Minute, lead/2)}
+	return &timing{period: period, lead: lead, poll: min(5*time.Minute, lead/2)}
 }
 
 // dueAt is when the successor of cur is made: L+2P before it signs, so
@@ -65,7 +65,7 @@ func (k *Keys) poll(ctx context.Context) {
 	k.pollMu.Lock()
 	defer k.pollMu.Unlock()
 	err := k.refresh(ctx)
-	if err == nil && k.timing.rotationDue(k.set.Load(), k.now()) {
+	if err == nil && k.tm().rotationDue(k.set.Load(), k.now()) {
 		err = k.rotate(ctx)
 	}
 	k.assertion.sweep(k.now().Unix())
@@ -104,14 +104,15 @@ func (k *Keys) rotate(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, storageOpTimeout+lockWait)
 	defer cancel()
 	var made *signingKey
+	tm := k.tm()
 	set, err := k.update(ctx, false, func(stored *keySet, t time.Time) (*keySet, error) {
 		if stored == nil {
 			stored = k.set.Load()
 		}
-		if !k.timing.rotationDue(stored, t) {
+		if !tm.rotationDue(stored, t) {
 			return nil, nil
 		}
-		next, err := generateKey(k.timing.nextFrom(stored.signingAt(t), t))
+		next, err := generateKey(tm.nextFrom(stored.signingAt(t), t))
 		if err != nil {
 			return nil, err
 		}

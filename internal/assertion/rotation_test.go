@@ -21,7 +21,9 @@ func TestTimingFollowsThePeriod(t *testing.T) {
 		if got := newTiming(tc.period); got.lead != tc.lead || got.poll != tc.poll {
 			t.Errorf("period %v: lead %v poll %v, want %v %v", tc.period, got.lead, got.poll, tc.lead, tc.poll)
 		}
-		if got := (&Keys{timing: newTiming(tc.period)}).JWKSMaxAge(); got != tc.lead-tc.poll {
+		k := &Keys{}
+		k.timing.Store(newTiming(tc.period))
+		if got := k.JWKSMaxAge(); got != tc.lead-tc.poll {
 			t.Errorf("period %v: JWKS max-age %v, want %v", tc.period, got, tc.lead-tc.poll)
 		}
 	}
@@ -243,5 +245,36 @@ func TestALateClusterRotatesWithTheLead(t *testing.T) {
 	}
 	if logs := k.logs.FilterMessageSnippet("assertion key made").Len(); logs != 1 {
 		t.Fatalf("%d lines about the new key, want 1", logs)
+	}
+}
+
+// A reload that changes assertion_key_rotation reaches keys that outlive
+// the config: the next key is due on the new schedule.
+func TestSetRotationTakesEffectAtOnce(t *testing.T) {
+	storage, clock := fileStorage(t), newFakeClock()
+	k := newInstance(t, storage, clock, DefaultRotation)
+	first := k.Status().KeyID
+	if err := k.SetRotation(30 * time.Second); err == nil {
+		t.Fatal("a rotation under a minute was accepted")
+	}
+	if k.Status().Rotation != DefaultRotation {
+		t.Fatalf("a refused rotation changed the period to %v", k.Status().Rotation)
+	}
+
+	if err := k.SetRotation(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.JWKSMaxAge(); got != 15*time.Second {
+		t.Fatalf("JWKS max-age %v after the change, want 15s", got)
+	}
+	k.Start()                  // its ticker now runs at the new poll interval
+	clock.advance(time.Minute) // the new schedule's due time: R-L-2P after the first key
+	k.poll(t.Context())
+	st := k.Status()
+	if st.KeyID != first || st.NextKeyID == "" || !st.NextSignsFrom.Equal(keyFrom(t, k.Keys, first).Add(2*time.Minute)) {
+		t.Fatalf("status %+v: want the next key to sign 2m after the first", st)
+	}
+	if st.Rotation != 2*time.Minute {
+		t.Fatalf("status says rotation %v", st.Rotation)
 	}
 }
