@@ -313,6 +313,9 @@ func validate(h *Handler) optionErrors {
 		check(optAllowUsers, errors.New("lists usernames, but "+optUserinfoURL+" is off, so no username is ever known "+
 			"and those users could never log in: list their ids, or turn "+optUserinfoURL+" on"))
 	}
+	if h.AllowBearer && h.UserinfoURL == optionOff {
+		check(optAllowBearer, errors.New("needs "+optUserinfoURL+", where bearer tokens are checked: turn it on, or remove "+optAllowBearer))
+	}
 	check(optReturnHosts, checkReturnHosts(h))
 	validatePaths(h, check)
 	validateHeaders(h, check)

@@ -38,6 +38,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
 	}
+	if handled, err := h.serveBearer(w, r, next); handled { // allow_bearer (bearer.go)
+		return err
+	}
 	if wantsLoginPage(r) {
 		return h.startLogin(w, r, returnPath(r))
 	}
@@ -55,6 +58,8 @@ const (
 	whoamiRoute
 	deauthorizeRoute
 	dataDeletionRoute
+	authRoute
+	startRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -82,6 +87,10 @@ func (cfg *runtimeConfig) routeOf(path string) ownRoute {
 		return deauthorizeRoute
 	case cfg.paths.dataDeletion:
 		return dataDeletionRoute
+	case cfg.paths.auth:
+		return authRoute
+	case cfg.paths.start:
+		return startRoute
 	}
 	return notOwn
 }
@@ -111,6 +120,10 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 		return h.serveDeauthorize(w, r)
 	case dataDeletionRoute:
 		return h.serveDataDeletion(w, r)
+	case authRoute:
+		return h.serveAuth(w, r)
+	case startRoute:
+		return h.serveStart(w, r, u)
 	}
 	return nil
 }

@@ -67,6 +67,16 @@ type Verdict struct {
 	CheckedAt time.Time
 }
 
+// Until is when v ages out of the cache: CheckedAt and 5 minutes for an
+// acceptance, 1 minute for a refusal. Nothing made from an acceptance (a
+// signed assertion, say) should outlive it.
+func (v Verdict) Until() time.Time {
+	if v.Refused {
+		return v.CheckedAt.Add(refuseFor)
+	}
+	return v.CheckedAt.Add(acceptFor)
+}
+
 // Cache holds the verdicts and the checks under way. Its methods may be
 // called concurrently.
 type Cache struct {

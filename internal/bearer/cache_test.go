@@ -236,3 +236,19 @@ func TestNewRequiresItsParts(t *testing.T) {
 		}()
 	}
 }
+
+func TestVerdictUntil(t *testing.T) {
+	c, _, clk := newCache(t)
+	asked := clk.now()
+	if got := check(t, c, "user:alice").Until(); !got.Equal(asked.Add(5 * time.Minute)) {
+		t.Errorf("acceptance until %v, want 5 minutes after %v", got, asked)
+	}
+	if got := check(t, c, "nope").Until(); !got.Equal(asked.Add(time.Minute)) {
+		t.Errorf("refusal until %v, want a minute after %v", got, asked)
+	}
+	// Lookup hits exactly until then.
+	clk.set(asked.Add(5*time.Minute - 1))
+	if _, ok := c.Lookup(KeyOf("user:alice")); !ok {
+		t.Error("gone before Until")
+	}
+}
