@@ -32,11 +32,11 @@ func (h *Handler) serveAuth(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	if s, ok := h.sessions.current(r); ok {
 		// One Set-Cookie at most (nginx passes on only the first): idle
-		// renewal and refresh seal the session once. A cookie of the
-		// earlier release would need a second line to clear it, so its
-		// upgrade waits for a page Caddy serves itself; it stays valid,
-		// and idle time does not end it, until then.
-		if !s.Legacy {
+		// renewal and refresh seal the session once. A cookie under the
+		// earlier release's name would need a second line to clear it, so
+		// its upgrade waits for a page Caddy serves itself; it stays
+		// valid, and idle time does not end it, until then.
+		if !s.Legacy || h.cfg.cookies.legacy == "" {
 			h.renewIfDue(w, r, &s)
 		}
 		return identityAnswer(w, r, &h.headers, &s)

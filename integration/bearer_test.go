@@ -5,17 +5,24 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 )
 
 // Behaviour 31: bearer tokens for apps and APIs.
 
+// appClient is an app's HTTP client: no cookies, redirects not followed.
+var appClient = &http.Client{
+	Timeout:       15 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
 // bearerCall is an app's API call: no cookie, the token in Authorization.
 func (h *harness) bearerCall(path, token string, header ...string) *http.Response {
 	h.t.Helper()
 	header = append([]string{"Authorization", "Bearer " + token, "Accept", "application/json"}, header...)
-	return h.do(http.DefaultClient, http.MethodGet, siteURL+path, nil, header...)
+	return h.do(appClient, http.MethodGet, siteURL+path, nil, header...)
 }
 
 // checkInvalidToken checks the answer to a refused or malformed token:
@@ -115,7 +122,7 @@ func TestBearerTokenRefused(t *testing.T) {
 		"over 16 KiB":    "Bearer " + strings.Repeat("A", 16<<10+1),
 		"scheme and tab": "Bearer\tabc",
 	} {
-		resp := h.do(http.DefaultClient, http.MethodGet, siteURL+"/", nil, "Authorization", value, "Accept", "text/html")
+		resp := h.do(appClient, http.MethodGet, siteURL+"/", nil, "Authorization", value, "Accept", "text/html")
 		checkInvalidToken(t, resp, what)
 	}
 	if n := h.ig.UserinfoRequests() - calls; n != 0 {
