@@ -70,6 +70,7 @@ type cluster struct {
 	ig      *instagramtest.Server
 	up      *upstream
 	client  *http.Client
+	options string // more lines for every node's instagram_auth block
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -150,11 +151,12 @@ http://:%d {
 		insecure_cookies
 		login_rate_limit off
 		timeout %s
+		%s
 	}
 	reverse_proxy %s
 }
 `, n.admin, c.storage, n.log, n.port, testID, testSecret, c.ig.AuthorizeURL(), c.ig.TokenURL(),
-		c.ig.UserinfoURL(), c.ig.ExchangeURL(), timeout, strings.TrimPrefix(c.up.URL, "http://"))
+		c.ig.UserinfoURL(), c.ig.ExchangeURL(), timeout, c.options, strings.TrimPrefix(c.up.URL, "http://"))
 	must(c.t, os.WriteFile(n.config, []byte(cfg), 0o600))
 }
 
