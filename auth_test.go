@@ -59,7 +59,7 @@ func TestAuthEndpointSetsOneCookieAtMost(t *testing.T) {
 		h.SessionIdle = caddy.Duration(time.Hour)
 		h.cfg = derive(h, false)
 		h.wire()
-		s := record.Session{ID: record.ID{7}, UserID: "1", Token: "T", Created: unitEpoch.Unix() - 600,
+		s := record.Session{ID: record.ID{7}, UserID: "1", Token: "T", Host: "site.example", Created: unitEpoch.Unix() - 600,
 			Issued: unitEpoch.Unix() - 600, Expires: unitEpoch.Unix() + 3600}
 		w := askAuth(t, h, insecureCookieName+"="+sealForTest(h, s))
 		if w.Code != http.StatusOK || len(w.Header().Values("Set-Cookie")) != 1 {

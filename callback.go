@@ -2,7 +2,6 @@ package instagramauth
 
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
-	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
 
 	"context"
 	"errors"
@@ -24,6 +23,7 @@ var (
 	errBadState       = errors.New("the login link is invalid, expired or was already used")
 	errProvider       = errors.New("Instagram could not complete the login")
 	errNotAllowed     = errors.New("this Instagram account is not allowed")
+	errNoHost         = errors.New("the request names no host to bind the session to")
 )
 
 // serveCallback finishes a login. The state is checked before anything is
@@ -43,6 +43,9 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	p, ok := h.pending.find(r, state)
 	if !ok || h.shared.usedStates.has([]byte(state)) {
 		return h.refuseState(w, r)
+	}
+	if _, ok := h.sessions.hostFor(r); !ok {
+		return caddyhttp.Error(http.StatusBadRequest, errNoHost) // before Instagram is called
 	}
 	code := trimCodeFragment(q.Get("code"))
 	if code != "" {
@@ -81,7 +84,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 	h.events.login(id.UserID, id.Username)
 	h.cfg.cookies.clearReauthMark(w, r)
 	h.logger.Info("login", zap.String("user_id", id.UserID), zap.String("username", id.Username))
-	return redirect(w, target.Path(p.ReturnTo))
+	return redirect(w, h.cfg.callbackReturn(r, p.ReturnTo))
 }
 
 // refuseState answers a callback whose state is missing, expired, forged

@@ -282,6 +282,14 @@ func checkReturnHosts(h *Handler) error {
 		return fmt.Errorf("%s's host %s is not within %s %s: the callback could not read the login's cookie",
 			optRedirectURI, hostOnly(cb), optCookieDomain, h.CookieDomain)
 	}
+	// Return targets are judged on the callback's origin as browsers read
+	// it: one that does not read (a "_", a port with a leading zero) would
+	// make every login come back as if from another host.
+	scheme, _, _ := strings.Cut(h.RedirectURI, "://")
+	if _, ok := target.NewOrigin(scheme, cb); !ok {
+		return fmt.Errorf("%s's host %s is not a host name browsers reach (letters, digits, hyphens; a port without leading zeros)",
+			optRedirectURI, cb)
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if h.cfg.allowPreflight && isPreflight(r) {
 		countRequest(outcomePreflight)
 		h.cfg.cookies.dropOwn(r)
+		passPreflight(r)
 		return next.ServeHTTP(w, r)
 	}
 	if s, ok := h.sessions.current(r); ok {

@@ -14,12 +14,17 @@ import (
 var errBadHost = errors.New("the Host header cannot make a redirect_uri")
 
 // startLogin sends a browser to Instagram with a fresh state that returns
-// to returnTo (a path of this site, judged already), bound to
-// this browser by a cookie of its own.
+// to returnTo (judged already: a path of this site, or under return_hosts
+// an absolute URL on an allowed host), bound to this browser by a cookie
+// of its own.
 func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) error {
 	redirectURI, ok := h.cfg.redirectURIFor(r)
 	if !ok {
 		return caddyhttp.Error(http.StatusBadRequest, errBadHost)
+	}
+	returnTo, fromHost := h.cfg.loginReturn(r, returnTo) // behaviour 34
+	if !fromHost {
+		h.warnings.notReturnHost(r)
 	}
 	p := record.Pending{
 		State:       randomState(),

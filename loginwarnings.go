@@ -22,6 +22,7 @@ type loginWarnings struct {
 const (
 	warnedPlainHTTP uint32 = 1 << iota
 	warnedOtherHost
+	warnedNotReturnHost // returnhosts.go
 )
 
 // once reports whether the trap bit has not been warned about yet, and

@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
+	"errors"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -12,8 +13,13 @@ import (
 // revoked on every instance sharing the storage, so that a copy of the
 // cookie kept elsewhere is refused too; with ?all=1 every session of the
 // user ends, on every device. The browser is marked, so that its next
-// login re-authenticates at Instagram, and sent to logout_redirect.
+// login re-authenticates at Instagram, and sent to logout_redirect. A
+// logout that the browser says came from elsewhere (another site's link
+// or <img>) is refused and ends nothing.
 func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
+	if fromElsewhere(r) {
+		return h.refuse(w, r, http.StatusForbidden, errLogoutElsewhere, pageLogoutElsewhere)
+	}
 	all := logoutAll(r)
 	users := h.revokeSentSessions(r)
 	for userID, username := range users {
@@ -48,17 +54,23 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, h.cfg.logoutRedirect)
 }
 
-// revokeSentSessions revokes every session cookie of ours the browser sent
-// for this host, dead or alive (a copy elsewhere must stop working too),
-// and returns their users. Usually there is one; with a planted cookie
-// (cookie tossing) there may be more, and a logout must not be the one
-// request that takes none of them seriously.
+// revokeSentSessions revokes every session of ours the browser sent for
+// this host that is still acceptable (live, not revoked, of an allowed
+// user), and returns their users. Usually there is one; with a planted
+// cookie (cookie tossing) there may be more, and a logout must not be the
+// one request that takes none of them seriously. A cookie that is no
+// longer acceptable is refused everywhere already: ending it again would
+// change nothing, and would let anyone holding an old cookie write to the
+// shared storage, count and log on demand (behaviour 12, docs/behaviour.md).
 func (h *Handler) revokeSentSessions(r *http.Request) map[string]string {
 	users := map[string]string{}
+	t := h.now().Unix()
 	// The cookies as sent hold ours, also when an earlier handler of the
 	// site took its own out of the header.
-	h.sessions.eachIn(r, sentCookieLines(r), h.now().Unix(), func(s *record.Session) {
-		h.shared.revokeSession(s.ID, s.Expires)
+	h.sessions.eachIn(r, sentCookieLines(r), t, func(s *record.Session) {
+		if !h.sessions.acceptable(s, t) || !h.shared.revokeSession(s.ID, s.Expires) {
+			return // the same cookie sent twice is revoked once
+		}
 		if users[s.UserID] == "" {
 			users[s.UserID] = s.Username
 		}
@@ -76,3 +88,13 @@ func logoutAll(r *http.Request) bool {
 	}
 	return false
 }
+
+// A logout from elsewhere: the message for handle_errors and the page.
+var (
+	errLogoutElsewhere  = errors.New("a logout that did not come from this site was refused")
+	pageLogoutElsewhere = page{
+		Title:   "Logout refused",
+		Message: "This logout was asked for by another site or by an embedded link, not by this site, so it was refused: you are still logged in.",
+		Detail:  "To log out, use this site's own Log out link.",
+	}
+)

@@ -268,8 +268,12 @@ func logRedirectURI(h *Handler) {
 		uri = scheme + "://<your site>" + uri
 		hint = "redirect_uri is a path: register the origin of each site it serves (scheme and host, as browsers reach them) followed by it, " + hint
 	}
-	h.logger.Info("the redirect URI to register with Instagram",
-		zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID), zap.String("hint", hint))
+	fields := []zap.Field{zap.String("redirect_uri", uri), zap.String("client_id", h.ClientID)}
+	if len(h.ReturnHosts) > 0 { // behaviour 34: one URI for every host
+		hint = "the one redirect URI of every host return_hosts allows: register only this one, " + hint
+		fields = append(fields, zap.Strings("return_hosts", h.ReturnHosts))
+	}
+	h.logger.Info("the redirect URI to register with Instagram", append(fields, zap.String("hint", hint))...)
 }
 
 // Validate reports a config that cannot work, with the same checks

@@ -98,10 +98,12 @@ func (h *Handler) renewIfDue(w http.ResponseWriter, r *http.Request, s *record.S
 		return
 	}
 	if s.Legacy {
-		h.cfg.cookies.clearLegacy(w)
-		if h.cfg.hostBound {
-			s.Host = r.Host
+		host, ok := h.sessions.hostFor(r)
+		if !ok {
+			return // it stays in the earlier form until a request names a host to bind it to
 		}
+		h.cfg.cookies.clearLegacy(w)
+		s.Host = host
 	}
 	s.Issued = t
 	h.sessions.issue(w, s)

@@ -107,7 +107,7 @@ func (ss *sessions) openIn(r *http.Request, lines []string, buf *[512]byte, t in
 }
 
 // eachSessionIn calls visit with every session of ours in lines that opens
-// for this host, dead or alive (logout revokes them all).
+// for this host, dead or alive: logout judges each (logout.go).
 func (ss *sessions) eachIn(r *http.Request, lines []string, t int64, visit func(*record.Session)) {
 	buf := new([512]byte)
 	names := &ss.cfg.cookies
@@ -158,13 +158,36 @@ func (ss *sessions) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
 
 // sessionIsForHost binds a host-only session to the host and port that
 // issued it: cookies do not separate ports, so two sites on one host would
-// otherwise accept each other's sessions.
+// otherwise accept each other's sessions. Only a session of the earlier
+// format, made before sessions had a host, opens unbound (it is bound on
+// first use, renewIfDue); a current one without a host is no session of
+// this site (behaviour 7, docs/behaviour.md).
 func (ss *sessions) forHost(s *record.Session, host string) bool {
-	return !ss.cfg.hostBound || s.Host == "" || strings.EqualFold(s.Host, host)
+	return !ss.cfg.hostBound || s.Legacy || strings.EqualFold(s.Host, host)
 }
 
-// newSession starts a session for a user who just logged in.
+// hostFor is the host a session issued or re-sealed for r is bound to: the
+// request's Host; without one (HTTP/1.0 allows that), the host of an
+// absolute redirect_uri, where the login comes back to. ok is false when
+// there is neither, and then no session may be issued: an empty host would
+// open on every site. With cookie_domain sessions are not bound ("").
+func (ss *sessions) hostFor(r *http.Request) (host string, ok bool) {
+	switch {
+	case !ss.cfg.hostBound:
+		return "", true
+	case r.Host != "":
+		return r.Host, true
+	case ss.cfg.callbackHost != "":
+		return ss.cfg.callbackHost, true
+	}
+	return "", false
+}
+
+// newSession starts a session for a user who just logged in, bound to the
+// host of r (hostFor). The callback refuses a request without one first;
+// should another caller not, the session has no host and opens nowhere.
 func (ss *sessions) start(id instagram.Identity, r *http.Request) record.Session {
+	host, _ := ss.hostFor(r)
 	t := ss.now().Unix()
 	s := record.Session{
 		UserID:    id.UserID,
@@ -174,12 +197,10 @@ func (ss *sessions) start(id instagram.Identity, r *http.Request) record.Session
 		Issued:    t,
 		Expires:   t + ss.cfg.sessionLifetime,
 		LongLived: id.LongLived,
+		Host:      host,
 	}
 	if !id.Expires.IsZero() {
 		s.TokenExpires = id.Expires.Unix()
-	}
-	if ss.cfg.hostBound {
-		s.Host = r.Host
 	}
 	if _, err := rand.Read(s.ID[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms

@@ -2,6 +2,7 @@ package instagramauth
 
 import (
 	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,54 @@ func TestDeadCopyFirstDoesNotHideLiveSession(t *testing.T) {
 	r = getWithCookie("http://site.example/", name+"="+sealForTest(h, live)+"; "+name+"="+sealForTest(h, fresh))
 	if _, ok := h.sessions.current(r); ok {
 		t.Error("live sessions of two users made a session")
+	}
+}
+
+// Behaviour 7: a session is bound to the request's host, or, when the
+// request names none, to an absolute redirect_uri's; with neither there is
+// no host to bind to. With cookie_domain sessions are not bound.
+func TestHostFor(t *testing.T) {
+	h := unitHandler(t)
+	noHost := getWithCookie("http://site.example/", "")
+	noHost.Host = ""
+	for _, c := range []struct {
+		hostBound    bool
+		callbackHost string
+		r            *http.Request
+		want         string
+		ok           bool
+	}{
+		{true, "", getWithCookie("http://site.example:8443/", ""), "site.example:8443", true},
+		{true, "login.example", getWithCookie("http://site.example/", ""), "site.example", true},
+		{true, "login.example", noHost, "login.example", true},
+		{true, "", noHost, "", false},
+		{false, "", noHost, "", true},
+	} {
+		h.cfg.hostBound, h.cfg.callbackHost = c.hostBound, c.callbackHost
+		if got, ok := h.sessions.hostFor(c.r); got != c.want || ok != c.ok {
+			t.Errorf("hostBound %v, callback host %q, Host %q: hostFor = %q, %v; want %q, %v",
+				c.hostBound, c.callbackHost, c.r.Host, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// Behaviour 7: on a host-only site only a session of the earlier format
+// opens without a host; a current one without a host opens nowhere.
+func TestOnlyEarlierSessionsOpenUnbound(t *testing.T) {
+	h := unitHandler(t)
+	for _, c := range []struct {
+		s    record.Session
+		host string
+		want bool
+	}{
+		{record.Session{Host: "site.example"}, "site.example", true},
+		{record.Session{Host: "SITE.example"}, "site.example", true},
+		{record.Session{Host: "site.example"}, "other.example", false},
+		{record.Session{Host: ""}, "site.example", false},
+		{record.Session{Host: "", Legacy: true}, "site.example", true},
+	} {
+		if got := h.sessions.forHost(&c.s, c.host); got != c.want {
+			t.Errorf("session host %q (legacy %v) on %q: forHost %v, want %v", c.s.Host, c.s.Legacy, c.host, got, c.want)
+		}
 	}
 }

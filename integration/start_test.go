@@ -1,13 +1,9 @@
 package integration
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,16 +85,17 @@ func TestStartEndpointNoOpenRedirect(t *testing.T) {
 	session := insecureCookieName + "=" + sessionCookie(h.client)
 	sent := 0
 	defer func() { t.Logf("%d rd values sent, each with and without a session", sent) }()
-	for _, raw := range openRedirectCorpus(t) {
+	corpus := append(redirectCorpus(t, "offsite"), redirectCorpus(t, "lookalike")...)
+	for _, raw := range corpus {
 		forms := []string{percentEncodeAll(raw)}
 		if sendableRaw(raw) {
 			forms = append(forms, raw)
 		}
 		for _, rd := range forms {
 			sent++
-			resp := rawGet(t, defaultStartPath+"?rd="+rd, "Cookie", session)
+			resp := rawGet(t, defaultStartPath+"?rd="+rd, pageLoad("Cookie", session)...)
 			checkStaysOnSite(t, "start with a session, rd="+rd, resp)
-			start := rawGet(t, defaultStartPath+"?rd="+rd)
+			start := rawGet(t, defaultStartPath+"?rd="+rd, pageLoad()...)
 			c := newBrowser(t)
 			setCookie(c, start.Cookies()[0].Name, start.Cookies()[0].Value)
 			checkStaysOnSite(t, "login from start, rd="+rd, h.loginVia(c, start, "quentin"))
@@ -106,28 +103,10 @@ func TestStartEndpointNoOpenRedirect(t *testing.T) {
 	}
 }
 
-// openRedirectCorpus reads internal/target's corpus file.
-func openRedirectCorpus(t *testing.T) []string {
-	t.Helper()
-	b, err := os.ReadFile(repoRoot + "/internal/target/testdata/openredirect.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var corpus []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		s, err := strconv.Unquote(line)
-		if err != nil {
-			t.Fatalf("corpus line %q: %v", line, err)
-		}
-		corpus = append(corpus, s)
-	}
-	if len(corpus) < 100 {
-		t.Fatalf("only %d corpus entries", len(corpus))
-	}
-	return corpus
+// pageLoad is a browser's page load on the harness's site, as headers of
+// a raw request.
+func pageLoad(header ...string) []string {
+	return append([]string{"Host", fmt.Sprintf("localhost:%d", sitePort), "Accept", "text/html"}, header...)
 }
 
 // percentEncodeAll encodes every byte, so that rd arrives as a value its
@@ -149,27 +128,6 @@ func sendableRaw(s string) bool {
 		}
 	}
 	return true
-}
-
-// rawGet sends a page load's GET with the request target exactly as given.
-func rawGet(t *testing.T, requestTarget string, header ...string) *http.Response {
-	t.Helper()
-	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", sitePort))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	extra := ""
-	for i := 0; i+1 < len(header); i += 2 {
-		extra += header[i] + ": " + header[i+1] + "\r\n"
-	}
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost:%d\r\nAccept: text/html\r\n%sConnection: close\r\n\r\n", requestTarget, sitePort, extra)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("GET %q: %v", requestTarget, err)
-	}
-	resp.Body.Close()
-	return resp
 }
 
 // checkStaysOnSite fails unless resp is a 302 to a path of this site.

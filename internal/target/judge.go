@@ -23,7 +23,7 @@ const MaxLen = 1024
 //   - an http(s) URL on an allowed host: the URL rewritten as a browser
 //     reads it (lower-case ASCII host, dotted IPv4, default port left
 //     out, fragment dropped), so the browser lands on the very host
-//     that was matched;
+//     that was matched — but never an http:// URL when self is https;
 //   - anything else: "/" and false.
 //
 // ok is false when raw was refused, and the answer then "/".
@@ -41,6 +41,9 @@ func Judge(raw string, self Origin, allowed Patterns) (target string, ok bool) {
 	}
 	if u.origin == self {
 		return u.path, true
+	}
+	if downgrades(self, u.origin) {
+		return "/", false
 	}
 	if allowed.match(u.origin.host, u.origin.port) {
 		if s := u.origin.String() + u.path; len(s) <= MaxLen {
@@ -82,4 +85,12 @@ func parseAbsolute(raw string) (absolute, bool) {
 		tail = "/" + tail
 	}
 	return absolute{origin: origin, path: tail}, true
+}
+
+// downgrades reports a return from an https origin to an http one: the
+// browser's Secure cookies would not come along (the login would start
+// again, and fail), and a network attacker would serve the first page
+// after the login.
+func downgrades(self, to Origin) bool {
+	return self.scheme == "https" && to.scheme == "http"
 }

@@ -36,7 +36,7 @@ func TestJudgeIPOnlyExact(t *testing.T) {
 		"https://127.1:8443/x":             "https://127.0.0.1:8443/x",
 		"https://127.0.0.1.:8443/x":        "https://127.0.0.1:8443/x",
 		"https://１２７.0.0.1:8443/x":         "https://127.0.0.1:8443/x",
-		"http://127.0.0.1:8443/":           "http://127.0.0.1:8443/",
+		"http://127.0.0.1:8443/":           "/", // not from https (downgrade_test.go)
 		"https://127.0.0.1/x":              "/",
 		"https://127.0.0.2:8443/x":         "/",
 		"https://127.0.0.1.nip.io:8443/":   "/",
@@ -68,8 +68,6 @@ func TestJudgeWritesTheHostABrowserReaches(t *testing.T) {
 		"https://example.com./p":               "https://example.com/p",
 		"https://EXAMPLE.COM/P?Q":              "https://example.com/P?Q",
 		"HTTPS://App.Example.Com:443/x#frag":   "https://app.example.com/x",
-		"http://app.example.com:80/":           "http://app.example.com/",
-		"http://app.example.com:443/":          "http://app.example.com:443/",
 		"https://app.example.com:8443/a?b=c":   "https://app.example.com:8443/a?b=c",
 		"https://ａｐｐ.example.com/":             "https://app.example.com/",
 		"https://app.example.com。/":            "https://app.example.com/",

@@ -55,7 +55,7 @@ func TestJudgeAllowedHostIsAURL(t *testing.T) {
 	for raw, want := range map[string]string{
 		"https://auth.example.com/x":          "/x",
 		"https://app.example.com/x?y=1#z":     "https://app.example.com/x?y=1",
-		"http://app.example.com:8080/x":       "http://app.example.com:8080/x",
+		"http://app.example.com:8080/x":       "/", // not from https (downgrade_test.go)
 		"https://a.shop.example.com/":         "https://a.shop.example.com/",
 		"https://a.b.shop.example.com/":       "https://a.b.shop.example.com/",
 		"https://shop.example.com/":           "/", // *. does not match the domain itself

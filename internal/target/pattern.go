@@ -43,11 +43,17 @@ func ParsePatterns(list []string, cookieDomain string) (Patterns, error) {
 	for _, s := range list {
 		pt, err := parsePattern(s, domain)
 		if err != nil {
-			return Patterns{}, fmt.Errorf("return_hosts %q: %v", s, err)
+			return Patterns{}, fmt.Errorf("%q: %v", s, err) // the caller names the option
 		}
 		p.list = append(p.list, pt)
 	}
 	return p, nil
+}
+
+// Empty reports that no pattern was given: return targets stay on the
+// site the login started on.
+func (p Patterns) Empty() bool {
+	return len(p.list) == 0
 }
 
 // Allows reports whether a login may return to o, a host other than the
