@@ -122,12 +122,13 @@ func (bt *bearerTokens) judge(r *http.Request) (res bearerResult, offered bool) 
 	}
 	k := bearer.KeyOf(token)
 	v, ok := bt.cache.Lookup(k)
+	accepted := ok && !v.Refused // Instagram named its user before: no stranger's junk
 	if ok && bt.stale(v) {
-		bt.cache.ForgetUser(v.UserID)
+		bt.cache.Forget(k)
 		ok = false
 	}
 	if !ok {
-		if v, res = bt.ask(r, k, token); res.status != 0 {
+		if v, res = bt.ask(r, k, token, accepted); res.status != 0 {
 			return res, true
 		}
 	}
@@ -150,38 +151,49 @@ func (bt *bearerTokens) stale(v bearer.Verdict) bool {
 	return !v.Refused && bt.revoked.RevokesUser(v.UserID, v.CheckedAt.Unix())
 }
 
-// ask asks Instagram about a token the cache does not hold, within the
-// login throttle: the per-IP count and the in-flight bound that keep
-// strangers' junk from driving Graph calls with the app's secret. An
-// answer asked for before this request began (a check it joined) that a
-// revocation has made stale is asked once more.
-func (bt *bearerTokens) ask(r *http.Request, k bearer.Key, token string) (bearer.Verdict, bearerResult) {
+// ask asks Instagram about a token the cache does not hold. An unknown
+// token is asked within the login throttle: the per-IP count and the
+// in-flight bound that keep strangers' junk from driving Graph calls with
+// the app's secret. A token accepted before, asked again because a
+// revocation of its user made the acceptance stale, is not: an app's
+// users behind one address must not meet a 429 for the valid tokens they
+// already use. (A "log out everywhere" makes every acceptance of its
+// second stale, so each request of that second asks again, one call per
+// token at a time; the second after, the answer is kept again.) An answer
+// asked for before this request began (a check it joined) that a
+// revocation made stale is asked once more.
+func (bt *bearerTokens) ask(r *http.Request, k bearer.Key, token string, accepted bool) (bearer.Verdict, bearerResult) {
 	began := bt.now()
 	for range maxBearerAsks {
-		v, res := bt.askOnce(r, k, token)
+		v, res := bt.askOnce(r, k, token, accepted)
 		if res.status != 0 || !bt.stale(v) || !v.CheckedAt.Before(began) {
 			return v, res
 		}
-		bt.cache.ForgetUser(v.UserID)
+		bt.cache.Forget(k)
+		accepted = true
 	}
 	return bearer.Verdict{}, refusal(http.StatusBadGateway)
 }
 
-func (bt *bearerTokens) askOnce(r *http.Request, k bearer.Key, token string) (bearer.Verdict, bearerResult) {
-	// The one place bearer checks meet the login throttle (ratelimit.go).
-	status, retry := bt.throttle.admit(clientKey(clientIP(r)), bt.cfg.rateLimit, bt.now())
-	if status != 0 {
-		bt.sampled.log(&bt.logs.throttled, zapcore.WarnLevel, "bearer token check throttled",
-			zap.Int("status", status), zap.String("client_ip", clientIP(r)))
-		res := refusal(status)
-		res.retry = retry
-		return bearer.Verdict{}, res
+func (bt *bearerTokens) askOnce(r *http.Request, k bearer.Key, token string, accepted bool) (bearer.Verdict, bearerResult) {
+	if !accepted {
+		// The one place bearer checks meet the login throttle (ratelimit.go).
+		status, retry := bt.throttle.admit(clientKey(clientIP(r)), bt.cfg.rateLimit, bt.now())
+		if status != 0 {
+			bt.sampled.log(&bt.logs.throttled, zapcore.WarnLevel, "bearer token check throttled",
+				zap.Int("status", status), zap.String("client_ip", clientIP(r)))
+			res := refusal(status)
+			res.retry = retry
+			return bearer.Verdict{}, res
+		}
+		defer bt.throttle.leave()
 	}
-	defer bt.throttle.leave()
 	v, err := bt.cache.Check(r.Context(), k, token)
 	if err != nil {
-		bt.sampled.log(&bt.logs.failed, zapcore.WarnLevel, "bearer token check failed",
-			zap.String("client_ip", clientIP(r)), zap.Error(err))
+		if r.Context().Err() == nil { // a client that left is no failure of Instagram's
+			bt.sampled.log(&bt.logs.failed, zapcore.WarnLevel, "bearer token check failed",
+				zap.String("client_ip", clientIP(r)), zap.Error(err))
+		}
 		return bearer.Verdict{}, refusal(http.StatusBadGateway)
 	}
 	return v, bearerResult{}

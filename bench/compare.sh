@@ -11,6 +11,10 @@
 #   (e) with CLUSTER=1: (b) as a cluster member: session_idle on, and its
 #       storage holding 10,000 revocations (a busy day of logouts), which
 #       it keeps in memory and syncs in the background
+#   (f) with BEARER=1: Caddy instagram_auth with allow_bearer, requests
+#       carrying an app's Instagram token (Authorization: Bearer, from the
+#       mock's developer page) and no cookie: answered from the plugin's
+#       memory of Instagram's answer, asked once per process
 #
 # Each set-up is its own Caddy process, started afresh every round and
 # warmed up unrecorded. The load is wrk with a fixed number of connections
@@ -35,6 +39,7 @@
 #   WARMUP=2           seconds of load per set-up once, before round 1
 #   FLOOR=0            1: measure (d) too, and print plugin/floor
 #   CLUSTER=0          1: measure (e) too, and print cluster/bare
+#   BEARER=0           1: measure (f) too, and print bearer/bare
 #   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
 #                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
 #                      process per set-up for the whole run)
@@ -60,6 +65,7 @@ WARMUP=${WARMUP:-2}
 RESTART=${RESTART:-1}
 FLOOR=${FLOOR:-0}
 CLUSTER=${CLUSTER:-0}
+BEARER=${BEARER:-0}
 ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
@@ -74,7 +80,7 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER BEARER ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
@@ -85,6 +91,8 @@ setups=(a b c)
 ((FLOOR == 0)) || setups+=(d)
 ((CLUSTER <= 1)) || die "CLUSTER is 1 (measure set-up (e) too) or 0"
 ((CLUSTER == 0)) || setups+=(e)
+((BEARER <= 1)) || die "BEARER is 1 (measure set-up (f) too) or 0"
+((BEARER == 0)) || setups+=(f)
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -206,8 +214,9 @@ p_fb=$((BASE_PORT + 6))   # fake Facebook for oauth2-proxy
 p_o2p=$((BASE_PORT + 7))  # oauth2-proxy
 p_d=$((BASE_PORT + 8))    # (d) Caddy + request_header, with FLOOR=1
 p_e=$((BASE_PORT + 9))    # (e) Caddy + instagram_auth as a cluster member, with CLUSTER=1
+p_f=$((BASE_PORT + 10))   # (f) Caddy + instagram_auth with allow_bearer, with BEARER=1
 
-for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e"; do
+for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e" "$p_f"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "port $p on 127.0.0.1 is taken; choose other ports with BASE_PORT="
 	fi
@@ -331,6 +340,28 @@ http://127.0.0.1:$p_e {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+# (f) is (b) with allow_bearer; its requests carry a token, not a cookie.
+cat >"$work/f.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	default_bind 127.0.0.1
+}
+http://127.0.0.1:$p_f {
+	instagram_auth {
+		client_id bench-app
+		client_secret bench-secret
+		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
+		token_url http://127.0.0.1:$p_mock/oauth/access_token
+		userinfo_url http://127.0.0.1:$p_mock/me
+		long_lived_token http://127.0.0.1:$p_mock/access_token
+		cookie_secret $caddy_secret
+		insecure_cookies
+		allow_bearer
+	}
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
 if ((CLUSTER)); then
 	# A day of logouts, spread over the day's 144 ten-minute folders as the
 	# instances would have written them: every 5 s (e) lists the newest one
@@ -401,7 +432,8 @@ declare -A procs=()
 # bias for its whole life (two identical bare Caddy processes differed by 4%
 # here), which alternation alone cannot cancel; new processes each round
 # turn that bias into noise that the median of the rounds removes.
-declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/")
+declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/"
+	[f]="http://127.0.0.1:$p_f/")
 start_setups() {
 	local s
 	for s in "${setups[@]}"; do
@@ -447,11 +479,18 @@ o2p_value=$(awk -F '\t' '$6 == "_oauth2_proxy" { print $7 }' "$jar")
 [[ -n $o2p_value ]] || die "oauth2-proxy set no _oauth2_proxy cookie"
 cookie_c="_oauth2_proxy=$o2p_value"
 
-declare -A cookie name
+declare -A cookie name header
 # (a) gets the very request (b) gets: the difference is the plugin alone.
-cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b")
+cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b" [f]="")
 name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth"
-	[e]="(e) cluster member, idle on")
+	[e]="(e) cluster member, idle on" [f]="(f) bearer token, allow_bearer")
+# (f): an app's token of the mock's app, as its developer page hands out.
+if ((BEARER)); then
+	token_f=$(curl -sS --max-time 10 "http://127.0.0.1:$p_mock/dev/token?username=bench&format=text") ||
+		die "the mock's developer page gave no token"
+	[[ $token_f =~ ^[A-Za-z0-9._~+/-]+=*$ ]] || die "the mock's developer page answered $token_f, not a token"
+	header[f]="Authorization: Bearer $token_f"
+fi
 # (e): a session of its own (sessions are bound to host and port). With
 # session_idle its cookie is sealed again once a minute of use, and a
 # browser sends the new one; wrk cannot, so (e) logs in afresh each round
@@ -462,15 +501,22 @@ login_e() {
 }
 login_e
 
-status() { # URL [COOKIE]
+status() { # URL [COOKIE [HEADER]]
 	local args=(-s -o /dev/null --max-time 5 -w '%{http_code}' -H 'Accept: text/html')
 	[[ -z ${2:-} ]] || args+=(-H "Cookie: $2")
+	[[ -z ${3:-} ]] || args+=(-H "$3")
 	curl "${args[@]}" "$1"
 }
 for s in "${setups[@]}"; do
-	code=$(status "${url[$s]}" "${cookie[$s]}")
+	code=$(status "${url[$s]}" "${cookie[$s]}" "${header[$s]:-}")
 	[[ $code == 200 ]] || die "${name[$s]}: status $code with its session, want 200"
 done
+if ((BEARER)); then
+	code=$(status "${url[f]}")
+	[[ $code == 302 ]] || die "(f) without a token answered $code, want 302 to the login"
+	code=$(status "${url[f]}" "" "Authorization: Bearer ${token_f}x")
+	[[ $code == 401 ]] || die "(f) with a token Instagram refuses answered $code, want 401"
+fi
 # Without a session, (b) and (c) must refuse: else the load would measure an open door.
 code=$(status "${url[b]}")
 [[ $code == 302 ]] || die "(b) without a session answered $code, want 302 to the login"
@@ -478,11 +524,13 @@ code=$(status "${url[c]}")
 [[ $code == 401 ]] || die "(c) without a session answered $code, want 401"
 
 # --- load ---------------------------------------------------------------------
-# load URL COOKIE SECONDS: one wrk run; prints its BENCH line.
+# load URL COOKIE SECONDS [HEADER]: one wrk run; prints its BENCH line.
 load() {
-	local out
+	local out args=(-H 'Accept: text/html')
+	[[ -z $2 ]] || args+=(-H "Cookie: $2")
+	[[ -z ${4:-} ]] || args+=(-H "$4")
 	out=$(timeout $(($3 + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" \
-		-s "$here/count.lua" -H 'Accept: text/html' -H "Cookie: $2" "$1" 2>&1) ||
+		-s "$here/count.lua" "${args[@]}" "$1" 2>&1) ||
 		die "wrk failed: $out"
 	grep '^BENCH ' <<<"$out" || die "no BENCH line from wrk: $out"
 }
@@ -541,7 +589,7 @@ measure() { # ROUND SETUP SECONDS
 	local t0 t1 line
 	# shellcheck disable=SC2086 # procs holds a list of pids
 	t0=$(ticks ${procs[$2]})
-	line=$(load "${url[$2]}" "${cookie[$2]}" "$3")
+	line=$(load "${url[$2]}" "${cookie[$2]}" "$3" "${header[$2]:-}")
 	# shellcheck disable=SC2086
 	t1=$(ticks ${procs[$2]})
 	record "$1" "$2" "$line" $((t1 - t0))
@@ -575,7 +623,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	note "$(awk -v r="$r" -v n="$ROUNDS" '$1 == r { v[$2] = $3 }
 		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"];
 			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"];
-			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"] }' "$results")"
+			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"];
+			if ("f" in v) printf "  f=%.0f f/a=%.2f", v["f"], v["f"] / v["a"] }' "$results")"
 done
 
 read -r busy1 total1 < <(machine)
@@ -672,6 +721,10 @@ awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v c="${cpu[c]}" \
 if ((CLUSTER)); then
 	awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v m="$(per_round e a | median)" -v s="$(per_round e a | spread)" -v eb="$(per_round e b | median)" \
 		'BEGIN { printf "cluster: (e) session_idle, 10,000 revocations in memory: req/s cluster/bare=%.2f (per round: %s), cluster/plugin=%.2f, CPU per request cluster/bare=%.2f\n", m, s, eb, e / a }'
+fi
+if ((BEARER)); then
+	awk -v a="${cpu[a]}" -v f="${cpu[f]}" -v m="$(per_round f a | median)" -v s="$(per_round f a | spread)" -v fb="$(per_round f b | median)" \
+		'BEGIN { printf "bearer: (f) a token in memory, no cookie: req/s bearer/bare=%.2f (per round: %s), bearer/plugin=%.2f, CPU per request bearer/bare=%.2f\n", m, s, fb, f / a }'
 fi
 if ((FLOOR)); then
 	awk -v b="${cpu[b]}" -v d="${cpu[d]}" -v m="$(per_round b d | median)" -v s="$(per_round b d | spread)" \

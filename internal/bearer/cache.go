@@ -18,8 +18,9 @@
 // 401); Lookup the token's KeyOf; on a miss, apply the login rate limits
 // and Check, which asks Instagram at most once per token at a time. An
 // error from Check is a 502, a Refused verdict a 401, and an acceptance
-// whose CheckedAt is before a revocation of its user is stale: ForgetUser
-// and Check again. A revocation seen in storage calls ForgetUser too.
+// whose CheckedAt is before a revocation of its user is stale: Forget its
+// key and Check again (ForgetUser drops all of a user's acceptances at
+// once, for a caller that learns of revocations as they come).
 package bearer
 
 import (
@@ -140,6 +141,16 @@ func (c *Cache) ForgetUser(userID string) {
 			delete(c.entries, k)
 		}
 	}
+}
+
+// Forget drops what is kept for k, so that the next Check asks Instagram
+// again: an acceptance that a revocation of its user made stale. It costs
+// one map deletion; a check under way for k goes on, and its answer is
+// judged by when it was asked.
+func (c *Cache) Forget(k Key) {
+	c.mu.Lock()
+	delete(c.entries, k)
+	c.mu.Unlock()
 }
 
 func (e entry) liveAt(t int64) bool {

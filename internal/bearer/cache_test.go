@@ -252,3 +252,27 @@ func TestVerdictUntil(t *testing.T) {
 		t.Error("gone before Until")
 	}
 }
+
+// Forget drops one token's answer, whatever it is, and no other.
+func TestForget(t *testing.T) {
+	c, ig, _ := newCache(t)
+	for _, tok := range []string{"user:alice", "user:alice?phone", "nope"} {
+		check(t, c, tok)
+	}
+	c.Forget(KeyOf("user:alice"))
+	c.Forget(KeyOf("nope"))
+	c.Forget(KeyOf("never seen"))
+	if _, ok := c.Lookup(KeyOf("user:alice")); ok {
+		t.Error("a forgotten acceptance is still kept")
+	}
+	if _, ok := c.Lookup(KeyOf("nope")); ok {
+		t.Error("a forgotten refusal is still kept")
+	}
+	if _, ok := c.Lookup(KeyOf("user:alice?phone")); !ok {
+		t.Error("Forget dropped another token of the same user")
+	}
+	check(t, c, "user:alice")
+	if ig.count() != 4 {
+		t.Fatalf("%d checks, want 4: a forgotten token asks again", ig.count())
+	}
+}
