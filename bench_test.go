@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"encoding/binary"
 
+	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
@@ -194,5 +195,59 @@ func BenchmarkAssertionForSession(b *testing.B) {
 		if token, err := h.assertions.forSession(r, &s, end); err != nil || token != first {
 			b.Fatal("not the cached assertion", err)
 		}
+	}
+}
+
+// BenchmarkServeHTTPBearerCached is a request with a bearer token whose
+// acceptance the cache holds (allow_bearer): the header parsed, the token
+// hashed and looked up, the user's revocations asked, the identity set.
+// The bound: at most twice BenchmarkServeHTTPAuthenticated.
+func BenchmarkServeHTTPBearerCached(b *testing.B) {
+	ig := instagramtest.Start(b, "123", "secret")
+	h := newBenchHandler(b, func(h *Handler) { h.AllowBearer, h.UserinfoURL = true, ig.UserinfoURL() })
+	token := ig.MintToken("alice.shop", true)
+	r := benchRequest(b, "/api/items", "Accept", "application/json", "Cookie", "_ga=GA1.1.123; theme=dark")
+	auth := []string{"Bearer " + token}
+	w := httptest.NewRecorder()
+	serve := func() {
+		r.Header["Authorization"] = auth // as sent: the handler takes it out
+		if err := h.ServeHTTP(w, r, noopNext); err != nil {
+			b.Fatal(err)
+		}
+	}
+	serve() // asks the mock once; every request below is answered from the cache
+	if r.Header.Get(defaultHeaderUserID) == "" || w.Code != http.StatusOK {
+		b.Fatalf("the token was not accepted: %d", w.Code)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		serve()
+	}
+	b.StopTimer()
+	if n := ig.UserinfoRequests(); n != 1 {
+		b.Fatalf("%d calls to Instagram, want 1", n)
+	}
+}
+
+// BenchmarkServeHTTPAuthEndpoint is nginx's auth_request with a valid
+// session: the session request's work, the identity on the response
+// instead of the request, and the answer written. The bound: no
+// more than BenchmarkServeHTTPAuthenticated plus the response headers.
+func BenchmarkServeHTTPAuthEndpoint(b *testing.B) {
+	h := newBenchHandler(b)
+	r := benchRequest(b, defaultAuthPath, "Accept", "text/html",
+		"Cookie", "_ga=GA1.1.123; "+h.cfg.cookies.session+"="+benchSession(b, h)+"; theme=dark")
+	w := httptest.NewRecorder() // one writer, emptied: what the recorder costs is not the handler's
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		clear(w.Header())
+		if err := h.ServeHTTP(w, r, noopNext); err != nil || w.Code != http.StatusOK {
+			b.Fatalf("status %d, %v", w.Code, err)
+		}
+	}
+	if w.Header().Get(defaultHeaderUserID) != "17841405793187218" {
+		b.Fatal("the session was not accepted")
 	}
 }

@@ -54,8 +54,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request, q url.Va
 		// refused callback stays good (Instagram's code too) for a retry
 		// once Retry-After has passed.
 		client := throttle.ClientKey(clientIP(r))
-		limit := throttle.Limit{Count: h.cfg.rateLimit.count, Window: h.cfg.rateLimit.window}
-		if status, retry := h.shared.throttle.Admit(client, limit, h.now()); status != 0 {
+		if status, retry := h.shared.throttle.Admit(client, h.cfg.rateLimit, h.now()); status != 0 {
 			return h.refuseLogin(w, r, status, retry)
 		}
 		defer h.shared.throttle.Leave(client)

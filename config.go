@@ -3,6 +3,7 @@ package instagramauth
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
 
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ type runtimeConfig struct {
 	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
-	rateLimit       rateLimit
+	rateLimit       throttle.Limit
 	aad             seal.AdditionalData
 	assertionHeader string          // canonical; "": no assertion, and jwks_path is not served
 	keyRotation     time.Duration   // assertion_key_rotation; 0: off
@@ -318,6 +319,9 @@ func validate(h *Handler) optionErrors {
 	if h.UserinfoURL == optionOff && allowsUsernames(h.AllowUsers) {
 		check(optAllowUsers, errors.New("lists usernames, but "+optUserinfoURL+" is off, so no username is ever known "+
 			"and those users could never log in: list their ids, or turn "+optUserinfoURL+" on"))
+	}
+	if h.AllowBearer && h.UserinfoURL == optionOff {
+		check(optAllowBearer, errors.New("needs "+optUserinfoURL+", where bearer tokens are checked: turn it on, or remove "+optAllowBearer))
 	}
 	check(optReturnHosts, checkReturnHosts(h))
 	validatePaths(h, check)

@@ -180,3 +180,17 @@ func TestUsernamesNeedUserinfo(t *testing.T) {
 		t.Errorf("ids only, userinfo_url off: %v", err)
 	}
 }
+
+// allow_bearer checks tokens at userinfo_url: with it off, no token could
+// ever pass, and the site would answer every app 502.
+func TestBearerNeedsUserinfo(t *testing.T) {
+	src := "http://localhost {\n\tinstagram_auth {\n\t\tclient_id 1\n\t\tclient_secret s\n\t\tuserinfo_url off\n\t\tallow_bearer\n\t}\n}\n"
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), nil)
+	if err == nil || !strings.Contains(err.Error(), "allow_bearer: ") || !strings.Contains(err.Error(), "userinfo_url") ||
+		!strings.Contains(err.Error(), "Caddyfile:6") {
+		t.Errorf("error %v, want one naming allow_bearer, userinfo_url and line 6", err)
+	}
+	if err := loadCaddyfile(t, strings.Replace(src, "\t\tuserinfo_url off\n", "", 1)); err != nil {
+		t.Errorf("allow_bearer with userinfo_url: %v", err)
+	}
+}

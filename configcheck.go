@@ -12,6 +12,7 @@ import (
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/assertion"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
 	"github.com/caddyserver/caddy/v2"
 )
 
@@ -140,27 +141,22 @@ func checkSessionDuration(d caddy.Duration) error {
 	return nil
 }
 
-// rateLimit is login_rate_limit parsed: at most count token requests per
-// client IP in any window; count 0 means no per-IP limit.
-type rateLimit struct {
-	count  int
-	window time.Duration
-}
-
-func parseRateLimit(raw string) (rateLimit, error) {
+// parseRateLimit reads login_rate_limit: at most Count token requests per
+// client IP in any Window; off is a Count of 0, no per-IP limit.
+func parseRateLimit(raw string) (throttle.Limit, error) {
 	if raw == optionOff {
-		return rateLimit{}, nil
+		return throttle.Limit{}, nil
 	}
 	countText, windowText, ok := strings.Cut(strings.TrimSpace(raw), " ")
 	count, err := strconv.Atoi(countText)
 	if !ok || err != nil || count <= 0 {
-		return rateLimit{}, fmt.Errorf("%q is not <count> <duration> (such as 30 1m) or off", raw)
+		return throttle.Limit{}, fmt.Errorf("%q is not <count> <duration> (such as 30 1m) or off", raw)
 	}
 	window, err := caddy.ParseDuration(strings.TrimSpace(windowText))
 	if err != nil || window <= 0 {
-		return rateLimit{}, fmt.Errorf("%q: bad duration %q (such as 1m)", raw, windowText)
+		return throttle.Limit{}, fmt.Errorf("%q: bad duration %q (such as 1m)", raw, windowText)
 	}
-	return rateLimit{count: count, window: window}, nil
+	return throttle.Limit{Count: count, Window: window}, nil
 }
 
 func checkRateLimit(raw string) error {

@@ -41,6 +41,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.cfg.cookies.dropOwn(r)
 		return next.ServeHTTP(w, r)
 	}
+	if handled, err := h.serveBearer(w, r, next); handled { // allow_bearer (bearer.go)
+		return err
+	}
 	if wantsLoginPage(r) {
 		return h.startLogin(w, r, returnPath(r))
 	}
@@ -59,6 +62,8 @@ const (
 	deauthorizeRoute
 	dataDeletionRoute
 	jwksRoute
+	authRoute
+	startRoute
 )
 
 // ownRoute finds a request for one of the handler's own paths, as the
@@ -90,6 +95,10 @@ func (cfg *runtimeConfig) routeOf(path string) ownRoute {
 		if cfg.assertionHeader != "" {
 			return jwksRoute
 		}
+	case cfg.paths.auth:
+		return authRoute
+	case cfg.paths.start:
+		return startRoute
 	}
 	return notOwn
 }
@@ -121,6 +130,10 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 		return h.serveDataDeletion(w, r)
 	case jwksRoute:
 		return h.assertions.serveJWKS(w, r)
+	case authRoute:
+		return h.serveAuth(w, r)
+	case startRoute:
+		return h.serveStart(w, r, u)
 	}
 	return nil
 }
@@ -129,17 +142,23 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 // the upstream (and the signed assertion, when on), placeholders for Caddy
 // (the access log's user_id), in place of the cookies it came from.
 func (h *Handler) passIdentity(r *http.Request, s *record.Session) error {
-	var assertion string
-	if h.assertions != nil {
-		var err error
-		if assertion, err = h.assertions.forSession(r, s, h.sessions.endOf(s)); err != nil {
-			return err
-		}
+	assertion, err := h.assertionFor(r, s)
+	if err != nil {
+		return err
 	}
 	h.cfg.cookies.dropOwn(r)
 	h.headers.setAll(r.Header, s, assertion)
 	setUserPlaceholders(r, s.UserID, s.Username)
 	return nil
+}
+
+// assertionFor is the signed assertion of s for this request's origin, or
+// "" without assertion_header (behaviour 28).
+func (h *Handler) assertionFor(r *http.Request, s *record.Session) (string, error) {
+	if h.assertions == nil {
+		return "", nil
+	}
+	return h.assertions.forSession(r, s, h.sessions.endOf(s))
 }
 
 // setUserPlaceholders names the user to Caddy, as caddyauth does: the

@@ -19,10 +19,10 @@ import (
 
 // The label values, in the order of the constants that index them.
 var (
-	requestOutcomes   = []string{"authenticated", "redirected", "unauthorized", "passed", "preflight"}
+	requestOutcomes   = []string{"authenticated", "redirected", "unauthorized", "passed", "preflight", "bearer", "auth_endpoint"}
 	loginResults      = []string{"success", "denied", "not_allowed", "bad_state", "provider_error", "throttled"}
 	revocationSources = []string{"logout", "logout_all", "deauthorize", "data_deletion"}
-	providerEndpoints = []string{"token", "exchange", "userinfo", "refresh"}
+	providerEndpoints = []string{"token", "exchange", "userinfo", "refresh", "bearer"} // instagram.Endpoint order
 	callResults       = []string{"ok", "error"}
 )
 
@@ -36,6 +36,8 @@ const (
 	outcomeUnauthorized                        // the 401 of an API call
 	outcomePassed                              // outside the directive's matcher
 	outcomePreflight                           // a CORS preflight passed on (allow_preflight)
+	outcomeBearer                              // passed on with a bearer token (allow_bearer)
+	outcomeAuthEndpoint                        // answered by auth_path, 200 or 401 alike
 )
 
 // loginResult is how a callback from Instagram ended.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/instagram"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -53,5 +54,25 @@ func BenchmarkCountRequest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		countRequest(outcomeAuthenticated)
+	}
+}
+
+// Every endpoint the Instagram client reports has its series: the label
+// list follows instagram.Endpoint's order, and a missing label would be an
+// index out of range at the first call.
+func TestProviderEndpointLabels(t *testing.T) {
+	for e, want := range map[instagram.Endpoint]string{
+		instagram.EndpointToken: "token", instagram.EndpointExchange: "exchange",
+		instagram.EndpointUserinfo: "userinfo", instagram.EndpointRefresh: "refresh",
+		instagram.EndpointBearer: "bearer",
+	} {
+		if int(e) >= len(providerEndpoints) || providerEndpoints[e] != want {
+			t.Errorf("endpoint %d: label list %v, want %q there", e, providerEndpoints, want)
+			continue
+		}
+		observeProvider(e, 0, nil) // must not panic
+	}
+	if len(providerEndpoints) != 5 {
+		t.Errorf("%d endpoint labels, want 5", len(providerEndpoints))
 	}
 }

@@ -177,6 +177,7 @@ type Handler struct {
 	// context has no config), keeps the assertion keys instead of the
 	// config's storage.
 	assertionStorage certmagic.Storage
+	bearers   bearerTokens // allow_bearer (bearer.go)
 	// warnings holds a bit per login trap already logged. Not an atomic
 	// type: the Handler is copied by value before Provision.
 	warnings loginWarnings
@@ -259,6 +260,7 @@ func (h *Handler) wire() {
 	h.sampled = logSampler{logger: h.logger, now: h.now}
 	h.refresher = refresher{cfg: &h.cfg, instagram: h.instagram, memory: h.shared.refreshes, logger: h.logger, now: h.now}
 	h.warnings = loginWarnings{cfg: &h.cfg, logger: h.logger}
+	h.bearers = newBearerTokens(&h.cfg, h.instagram, time.Duration(h.Timeout), h.shared.revocations, &h.shared.throttle, h.sampled, h.now)
 }
 
 // logStartup says what an operator needs to know about this config, once

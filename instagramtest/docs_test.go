@@ -32,6 +32,8 @@ http://localhost:8080 {
 		userinfo_url http://127.0.0.1:8081/me
 		long_lived_token http://127.0.0.1:8081/access_token
 		token_refresh http://127.0.0.1:8081/refresh_access_token
+		# Apps may call with a token of the developer page (below).
+		allow_bearer
 		# Plain HTTP on localhost: no Secure flag on the cookies.
 		insecure_cookies
 	}
@@ -77,6 +79,9 @@ func TestMockDocExample(t *testing.T) {
 		if auth[field] != want {
 			t.Errorf("instagram_auth %s = %v, want %s", field, auth[field], want)
 		}
+	}
+	if auth["allow_bearer"] != true {
+		t.Errorf("instagram_auth allow_bearer = %v, want true: the developer page's tokens work", auth["allow_bearer"])
 	}
 	want := map[string]any{
 		"handler": "instagram_mock", "client_id": "demo-app", "client_secret": "demo-secret", "shape": "flat",

@@ -88,7 +88,7 @@ func refreshesSeries(result string) string {
 // that rate() and alerts work before the first event.
 func allCounterSeries() []string {
 	var all []string
-	for _, o := range []string{"authenticated", "redirected", "unauthorized", "passed", "preflight"} {
+	for _, o := range []string{"authenticated", "redirected", "unauthorized", "passed", "preflight", "bearer", "auth_endpoint"} {
 		all = append(all, requestsSeries(o))
 	}
 	for _, r := range []string{"success", "denied", "not_allowed", "bad_state", "provider_error", "throttled"} {
@@ -97,7 +97,7 @@ func allCounterSeries() []string {
 	for _, s := range []string{"logout", "logout_all", "deauthorize", "data_deletion"} {
 		all = append(all, revocationsSeries(s))
 	}
-	for _, e := range []string{"token", "exchange", "userinfo", "refresh"} {
+	for _, e := range []string{"token", "exchange", "userinfo", "refresh", "bearer"} {
 		all = append(all, providerSeries(e, "ok"), providerSeries(e, "error"), durationCountSeries(e))
 	}
 	return append(all, refreshesSeries("ok"), refreshesSeries("error"), assertionsSignedSeries)

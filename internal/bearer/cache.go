@@ -18,8 +18,9 @@
 // 401); Lookup the token's KeyOf; on a miss, apply the login rate limits
 // and Check, which asks Instagram at most once per token at a time. An
 // error from Check is a 502, a Refused verdict a 401, and an acceptance
-// whose CheckedAt is before a revocation of its user is stale: ForgetUser
-// and Check again. A revocation seen in storage calls ForgetUser too.
+// whose CheckedAt is before a revocation of its user is stale: Forget its
+// key and Check again (ForgetUser drops all of a user's acceptances at
+// once, for a caller that learns of revocations as they come).
 package bearer
 
 import (
@@ -65,6 +66,16 @@ type Verdict struct {
 	// acceptance asked for before the user's revocation is stale, whatever
 	// Instagram answered, and must not let the request pass.
 	CheckedAt time.Time
+}
+
+// Until is when v ages out of the cache: CheckedAt and 5 minutes for an
+// acceptance, 1 minute for a refusal. Nothing made from an acceptance (a
+// signed assertion, say) should outlive it.
+func (v Verdict) Until() time.Time {
+	if v.Refused {
+		return v.CheckedAt.Add(refuseFor)
+	}
+	return v.CheckedAt.Add(acceptFor)
 }
 
 // Cache holds the verdicts and the checks under way. Its methods may be
@@ -130,6 +141,16 @@ func (c *Cache) ForgetUser(userID string) {
 			delete(c.entries, k)
 		}
 	}
+}
+
+// Forget drops what is kept for k, so that the next Check asks Instagram
+// again: an acceptance that a revocation of its user made stale. It costs
+// one map deletion; a check under way for k goes on, and its answer is
+// judged by when it was asked.
+func (c *Cache) Forget(k Key) {
+	c.mu.Lock()
+	delete(c.entries, k)
+	c.mu.Unlock()
 }
 
 func (e entry) liveAt(t int64) bool {

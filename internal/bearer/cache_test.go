@@ -236,3 +236,43 @@ func TestNewRequiresItsParts(t *testing.T) {
 		}()
 	}
 }
+
+func TestVerdictUntil(t *testing.T) {
+	c, _, clk := newCache(t)
+	asked := clk.now()
+	if got := check(t, c, "user:alice").Until(); !got.Equal(asked.Add(5 * time.Minute)) {
+		t.Errorf("acceptance until %v, want 5 minutes after %v", got, asked)
+	}
+	if got := check(t, c, "nope").Until(); !got.Equal(asked.Add(time.Minute)) {
+		t.Errorf("refusal until %v, want a minute after %v", got, asked)
+	}
+	// Lookup hits exactly until then.
+	clk.set(asked.Add(5*time.Minute - 1))
+	if _, ok := c.Lookup(KeyOf("user:alice")); !ok {
+		t.Error("gone before Until")
+	}
+}
+
+// Forget drops one token's answer, whatever it is, and no other.
+func TestForget(t *testing.T) {
+	c, ig, _ := newCache(t)
+	for _, tok := range []string{"user:alice", "user:alice?phone", "nope"} {
+		check(t, c, tok)
+	}
+	c.Forget(KeyOf("user:alice"))
+	c.Forget(KeyOf("nope"))
+	c.Forget(KeyOf("never seen"))
+	if _, ok := c.Lookup(KeyOf("user:alice")); ok {
+		t.Error("a forgotten acceptance is still kept")
+	}
+	if _, ok := c.Lookup(KeyOf("nope")); ok {
+		t.Error("a forgotten refusal is still kept")
+	}
+	if _, ok := c.Lookup(KeyOf("user:alice?phone")); !ok {
+		t.Error("Forget dropped another token of the same user")
+	}
+	check(t, c, "user:alice")
+	if ig.count() != 4 {
+		t.Fatalf("%d checks, want 4: a forgotten token asks again", ig.count())
+	}
+}

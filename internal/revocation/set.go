@@ -94,6 +94,21 @@ func (rv *Set) IsRevoked(s *record.Session) bool {
 	return gone
 }
 
+// RevokesUser reports whether a revocation of every session of userID
+// (logout everywhere, Meta's callbacks) covers what began at t, unix
+// seconds: a session created then, or Instagram's acceptance of a bearer
+// token asked for then, which must be asked again. Like IsRevoked, it
+// takes no lock while the set is empty.
+func (rv *Set) RevokesUser(userID string, t int64) bool {
+	if rv.size.Load() == 0 {
+		return false
+	}
+	rv.mu.RLock()
+	u, ok := rv.users[userID]
+	rv.mu.RUnlock()
+	return ok && t < u.notBefore
+}
+
 // Len is the number of records held.
 func (rv *Set) Len() int { return int(rv.size.Load()) }
 

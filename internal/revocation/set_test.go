@@ -78,3 +78,34 @@ func (rv *Set) revokeSession(id record.ID, until int64) bool {
 func (rv *Set) revokeUser(userID string, notBefore, until int64) bool {
 	return rv.Merge([]Record{{User: userID, NotBefore: notBefore, Until: until}}) > 0
 }
+
+// RevokesUser answers for a user record only, by the same rule as a
+// session's login time: what began before notBefore is revoked.
+func TestRevokesUser(t *testing.T) {
+	rv := NewSet()
+	if rv.RevokesUser("1", 0) {
+		t.Fatal("an empty set revokes")
+	}
+	rv.revokeSession(record.ID{1}, 1000) // a session record names no user
+	rv.revokeUser("1", 150, 2000)
+	for _, c := range []struct {
+		user string
+		at   int64
+		want bool
+	}{
+		{"1", 0, true}, {"1", 149, true}, {"1", 150, false}, {"1", 151, false},
+		{"2", 0, false}, {"", 0, false},
+	} {
+		if got := rv.RevokesUser(c.user, c.at); got != c.want {
+			t.Errorf("RevokesUser(%q, %d) = %v, want %v", c.user, c.at, got, c.want)
+		}
+	}
+	rv.revokeUser("1", 300, 2000) // a later logout everywhere moves the line
+	if !rv.RevokesUser("1", 299) || rv.RevokesUser("1", 300) {
+		t.Error("the later record does not move the line")
+	}
+	rv.ForgetExpired(2001)
+	if rv.RevokesUser("1", 0) {
+		t.Error("an expired record still revokes")
+	}
+}
