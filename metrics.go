@@ -73,7 +73,7 @@ type pluginMetrics struct {
 	providerSeconds []prometheus.Observer
 	refreshes       []prometheus.Counter // ok, error
 	storageErrors   prometheus.Counter
-	signed          prometheus.Counter   // assertions signed (not those reused from the cache)
+	signed          prometheus.Counter // assertions signed (not those reused from the cache)
 }
 
 var metrics = newPluginMetrics()
@@ -166,6 +166,7 @@ func countRefresh(err error) {
 // countStorageError counts a failed revocation sync or a skipped entry of
 // the revocation folder: the hook the revocation sync is given.
 func countStorageError() { metrics.storageErrors.Inc() }
+
 // countAssertionSigned counts a new signature: the assertion keys' Signed hook.
 func countAssertionSigned() { metrics.signed.Inc() }
 

@@ -177,7 +177,7 @@ type Handler struct {
 	// context has no config), keeps the assertion keys instead of the
 	// config's storage.
 	assertionStorage certmagic.Storage
-	bearers   bearerTokens // allow_bearer (bearer.go)
+	bearers          bearerTokens // allow_bearer (bearer.go)
 	// warnings holds a bit per login trap already logged. Not an atomic
 	// type: the Handler is copied by value before Provision.
 	warnings loginWarnings
