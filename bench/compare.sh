@@ -14,6 +14,10 @@
 #   (f) with ASSERTION=1: (b) with assertion_header: every request also
 #       carries the signed assertion (one per session, cached, signed again
 #       when half of its 5 minutes are gone)
+#   (g) with BEARER=1: Caddy instagram_auth with allow_bearer, requests
+#       carrying an app's Instagram token (Authorization: Bearer, from the
+#       mock's developer page) and no cookie: answered from the plugin's
+#       memory of Instagram's answer, asked once per process
 #
 # Each set-up is its own Caddy process, started afresh every round and
 # warmed up unrecorded. The load is wrk with a fixed number of connections
@@ -39,12 +43,13 @@
 #   FLOOR=0            1: measure (d) too, and print plugin/floor
 #   CLUSTER=0          1: measure (e) too, and print cluster/bare
 #   ASSERTION=0        1: measure (f) too, and print assertion/bare
+#   BEARER=0           1: measure (g) too, and print bearer/bare
 #   RESTART=1          new Caddy processes for (a), (b) and (c) every round,
 #                      each warmed for ROUND_WARMUP=1 s unrecorded (0: one
 #                      process per set-up for the whole run)
 #   MEM_REQUESTS=100000  requests per memory measurement (0: skip it)
 #   SESSIONS=1000      distinct sessions for the memory check over sessions
-#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+10 are used
+#   BASE_PORT=18400    ports BASE_PORT+1 .. BASE_PORT+11 are used
 #   CADDY=path         a Caddy with the plugin and instagram_mock
 #                      (default: go build ./cmd/caddy into bench/.cache/)
 #   OAUTH2_PROXY=path  an oauth2-proxy binary (default: built once from the Go
@@ -65,6 +70,7 @@ RESTART=${RESTART:-1}
 FLOOR=${FLOOR:-0}
 CLUSTER=${CLUSTER:-0}
 ASSERTION=${ASSERTION:-0}
+BEARER=${BEARER:-0}
 ROUND_WARMUP=${ROUND_WARMUP:-1}
 MEM_REQUESTS=${MEM_REQUESTS:-100000}
 SESSIONS=${SESSIONS:-1000}
@@ -79,7 +85,7 @@ die() {
 }
 note() { echo "compare.sh: $*" >&2; }
 
-for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ASSERTION ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
+for v in ROUNDS DURATION CONNECTIONS THREADS WARMUP RESTART FLOOR CLUSTER ASSERTION BEARER ROUND_WARMUP MEM_REQUESTS SESSIONS BASE_PORT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && ROUND_WARMUP >= 1)) ||
@@ -92,6 +98,8 @@ setups=(a b c)
 ((CLUSTER == 0)) || setups+=(e)
 ((ASSERTION <= 1)) || die "ASSERTION is 1 (measure set-up (f) too) or 0"
 ((ASSERTION == 0)) || setups+=(f)
+((BEARER <= 1)) || die "BEARER is 1 (measure set-up (g) too) or 0"
+((BEARER == 0)) || setups+=(g)
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((DURATION <= 600 && WARMUP <= 600 && ROUNDS <= 1000)) ||
 	die "DURATION and WARMUP are at most 600 s, ROUNDS at most 1000"
@@ -214,8 +222,9 @@ p_o2p=$((BASE_PORT + 7))  # oauth2-proxy
 p_d=$((BASE_PORT + 8))    # (d) Caddy + request_header, with FLOOR=1
 p_e=$((BASE_PORT + 9))    # (e) Caddy + instagram_auth as a cluster member, with CLUSTER=1
 p_f=$((BASE_PORT + 10))   # (f) Caddy + instagram_auth with assertion_header, with ASSERTION=1
+p_g=$((BASE_PORT + 11))   # (g) Caddy + instagram_auth with allow_bearer, with BEARER=1
 
-for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e" "$p_f"; do
+for p in "$p_up" "$p_a" "$p_b" "$p_c" "$p_mock" "$p_fb" "$p_o2p" "$p_d" "$p_e" "$p_f" "$p_g"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "port $p on 127.0.0.1 is taken; choose other ports with BASE_PORT="
 	fi
@@ -362,6 +371,28 @@ http://127.0.0.1:$p_f {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+# (g) is (b) with allow_bearer; its requests carry a token, not a cookie.
+cat >"$work/g.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	default_bind 127.0.0.1
+}
+http://127.0.0.1:$p_g {
+	instagram_auth {
+		client_id bench-app
+		client_secret bench-secret
+		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
+		token_url http://127.0.0.1:$p_mock/oauth/access_token
+		userinfo_url http://127.0.0.1:$p_mock/me
+		long_lived_token http://127.0.0.1:$p_mock/access_token
+		cookie_secret $caddy_secret
+		insecure_cookies
+		allow_bearer
+	}
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
 if ((CLUSTER)); then
 	# A day of logouts, spread over the day's 144 ten-minute folders as the
 	# instances would have written them: every 5 s (e) lists the newest one
@@ -432,7 +463,8 @@ declare -A procs=()
 # bias for its whole life (two identical bare Caddy processes differed by 4%
 # here), which alternation alone cannot cancel; new processes each round
 # turn that bias into noise that the median of the rounds removes.
-declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/" [f]="http://127.0.0.1:$p_f/")
+declare -A url=([a]="http://127.0.0.1:$p_a/" [b]="http://127.0.0.1:$p_b/" [c]="http://127.0.0.1:$p_c/" [d]="http://127.0.0.1:$p_d/" [e]="http://127.0.0.1:$p_e/" [f]="http://127.0.0.1:$p_f/"
+	[g]="http://127.0.0.1:$p_g/")
 start_setups() {
 	local s
 	for s in "${setups[@]}"; do
@@ -478,11 +510,18 @@ o2p_value=$(awk -F '\t' '$6 == "_oauth2_proxy" { print $7 }' "$jar")
 [[ -n $o2p_value ]] || die "oauth2-proxy set no _oauth2_proxy cookie"
 cookie_c="_oauth2_proxy=$o2p_value"
 
-declare -A cookie name
+declare -A cookie name header
 # (a) gets the very request (b) gets: the difference is the plugin alone.
-cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b")
+cookie=([a]="$cookie_b" [b]="$cookie_b" [c]="$cookie_c" [d]="$cookie_b" [g]="")
 name=([a]="(a) reverse_proxy, no auth" [b]="(b) instagram_auth" [c]="(c) forward_auth+oauth2-proxy" [d]="(d) the same headers, no auth"
-	[e]="(e) cluster member, idle on" [f]="(f) instagram_auth + assertion")
+	[e]="(e) cluster member, idle on" [f]="(f) instagram_auth + assertion" [g]="(g) bearer token, allow_bearer")
+# (g): an app's token of the mock's app, as its developer page hands out.
+if ((BEARER)); then
+	token_g=$(curl -sS --max-time 10 "http://127.0.0.1:$p_mock/dev/token?username=bench&format=text") ||
+		die "the mock's developer page gave no token"
+	[[ $token_g =~ ^[A-Za-z0-9._~+/-]+=*$ ]] || die "the mock's developer page answered $token_g, not a token"
+	header[g]="Authorization: Bearer $token_g"
+fi
 # (e): a session of its own (sessions are bound to host and port). With
 # session_idle its cookie is sealed again once a minute of use, and a
 # browser sends the new one; wrk cannot, so (e) logs in afresh each round
@@ -497,13 +536,14 @@ if ((ASSERTION)); then
 	cookie[f]=$(timeout 60 "$work/bin/login" -site "${url[f]}") || die "logging in to (f) failed"
 fi
 
-status() { # URL [COOKIE]
+status() { # URL [COOKIE [HEADER]]
 	local args=(-s -o /dev/null --max-time 5 -w '%{http_code}' -H 'Accept: text/html')
 	[[ -z ${2:-} ]] || args+=(-H "Cookie: $2")
+	[[ -z ${3:-} ]] || args+=(-H "$3")
 	curl "${args[@]}" "$1"
 }
 for s in "${setups[@]}"; do
-	code=$(status "${url[$s]}" "${cookie[$s]}")
+	code=$(status "${url[$s]}" "${cookie[$s]}" "${header[$s]:-}")
 	[[ $code == 200 ]] || die "${name[$s]}: status $code with its session, want 200"
 done
 # Without a session, (b) and (c) must refuse: else the load would measure an open door.
@@ -511,13 +551,22 @@ code=$(status "${url[b]}")
 [[ $code == 302 ]] || die "(b) without a session answered $code, want 302 to the login"
 code=$(status "${url[c]}")
 [[ $code == 401 ]] || die "(c) without a session answered $code, want 401"
+if ((BEARER)); then
+	code=$(status "${url[g]}")
+	[[ $code == 302 ]] || die "(g) without a token answered $code, want 302 to the login"
+	code=$(status "${url[g]}" "" "Authorization: Bearer ${token_g}x")
+	[[ $code == 401 ]] || die "(g) with a token Instagram refuses answered $code, want 401"
+fi
 
 # --- load ---------------------------------------------------------------------
-# load URL COOKIE SECONDS: one wrk run; prints its BENCH line.
+# load URL COOKIE SECONDS [HEADER]: one wrk run; prints its BENCH line.
+# An empty COOKIE sends none ((g) carries its token in HEADER instead).
 load() {
-	local out
+	local out args=(-H 'Accept: text/html')
+	[[ -z $2 ]] || args+=(-H "Cookie: $2")
+	[[ -z ${4:-} ]] || args+=(-H "$4")
 	out=$(timeout $(($3 + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" \
-		-s "$here/count.lua" -H 'Accept: text/html' -H "Cookie: $2" "$1" 2>&1) ||
+		-s "$here/count.lua" "${args[@]}" "$1" 2>&1) ||
 		die "wrk failed: $out"
 	grep '^BENCH ' <<<"$out" || die "no BENCH line from wrk: $out"
 }
@@ -576,7 +625,7 @@ measure() { # ROUND SETUP SECONDS
 	local t0 t1 line
 	# shellcheck disable=SC2086 # procs holds a list of pids
 	t0=$(ticks ${procs[$2]})
-	line=$(load "${url[$2]}" "${cookie[$2]}" "$3")
+	line=$(load "${url[$2]}" "${cookie[$2]}" "$3" "${header[$2]:-}")
 	# shellcheck disable=SC2086
 	t1=$(ticks ${procs[$2]})
 	record "$1" "$2" "$line" $((t1 - t0))
@@ -611,7 +660,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		END { printf "round %d/%d: a=%.0f b=%.0f c=%.0f req/s  b/a=%.2f b/c=%.2f", r, n, v["a"], v["b"], v["c"], v["b"] / v["a"], v["b"] / v["c"];
 			if ("d" in v) printf "  d=%.0f b/d=%.2f", v["d"], v["b"] / v["d"];
 			if ("e" in v) printf "  e=%.0f e/a=%.2f", v["e"], v["e"] / v["a"];
-			if ("f" in v) printf "  f=%.0f f/a=%.2f", v["f"], v["f"] / v["a"] }' "$results")"
+			if ("f" in v) printf "  f=%.0f f/a=%.2f", v["f"], v["f"] / v["a"];
+			if ("g" in v) printf "  g=%.0f g/a=%.2f", v["g"], v["g"] / v["a"] }' "$results")"
 done
 
 read -r busy1 total1 < <(machine)
@@ -712,6 +762,10 @@ fi
 if ((ASSERTION)); then
 	awk -v a="${cpu[a]}" -v b="${cpu[b]}" -v f="${cpu[f]}" -v m="$(per_round f a | median)" -v s="$(per_round f a | spread)" -v fb="$(per_round f b | median)" \
 		'BEGIN { printf "assertion: (f) assertion_header on: req/s assertion/bare=%.2f (per round: %s), assertion/plugin=%.2f, CPU per request assertion/bare=%.2f assertion/plugin=%.2f\n", m, s, fb, f / a, f / b }'
+fi
+if ((BEARER)); then
+	awk -v a="${cpu[a]}" -v g="${cpu[g]}" -v m="$(per_round g a | median)" -v s="$(per_round g a | spread)" -v gb="$(per_round g b | median)" \
+		'BEGIN { printf "bearer: (g) a token in memory, no cookie: req/s bearer/bare=%.2f (per round: %s), bearer/plugin=%.2f, CPU per request bearer/bare=%.2f\n", m, s, gb, g / a }'
 fi
 if ((FLOOR)); then
 	awk -v b="${cpu[b]}" -v d="${cpu[d]}" -v m="$(per_round b d | median)" -v s="$(per_round b d | spread)" \
