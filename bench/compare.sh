@@ -432,7 +432,7 @@ EOF
 # Caddy, so the process started is Caddy itself (its RSS is read below).
 caddy=(env "XDG_DATA_HOME=$work/xdg/data" "XDG_CONFIG_HOME=$work/xdg/config" "$CADDY" run --adapter caddyfile --config)
 
-note "starting the upstream, the providers, oauth2-proxy and four Caddy processes"
+note "starting the upstream, the providers, oauth2-proxy, the mock and one Caddy process per set-up (${setups[*]})"
 start upstream "$work/bin/upstream" -addr "127.0.0.1:$p_up"
 start fakefb "$work/bin/fakefb" -addr "127.0.0.1:$p_fb" -client-id bench-client
 start o2p "$OAUTH2_PROXY" \
