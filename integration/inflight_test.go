@@ -96,6 +96,9 @@ func startCallbacks(t *testing.T, h *harness, clients []string, wg *sync.WaitGro
 	answers := make(chan *http.Response, len(clients))
 	for _, client := range clients {
 		c := newBrowser(t)
+		// Held past a browser's 15 s when the test fails: the gate opens
+		// then, and the plugin's timeout (30 s) ends the wait anyway.
+		c.Timeout = time.Minute
 		state := mustQuery(t, h.startLogin(c, "/")).Get("state")
 		wg.Add(1)
 		go func() {
