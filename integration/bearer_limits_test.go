@@ -109,13 +109,15 @@ func TestBearerUnknownTokensThrottled(t *testing.T) {
 	h.upstreamSaw(h.bearerCall("/", known)) // answered from memory
 }
 
-// At most the in-flight bound of token checks wait for Instagram at once;
-// beyond it, 503 with Retry-After and no call.
+// Token checks share the token requests' in-flight bound (behaviour 22):
+// one client has at most its share of them waiting for Instagram at once;
+// beyond it, 429 with Retry-After and no call. (The bound of 32 in all is
+// TestTokenRequestsInFlightAreBounded's.)
 func TestBearerChecksInFlightBounded(t *testing.T) {
 	h := newHarness(t, withOptions("allow_bearer", "login_rate_limit off", "timeout 30s"))
 	gate := startTokenGate(t, h.ig.UserinfoURL())
 	h.load(strings.Replace(h.caddyfile(), "userinfo_url "+h.ig.UserinfoURL(), "userinfo_url "+gate.URL, 1))
-	const callers = maxTokenRequestsInFlight + 8
+	const callers = maxTokenRequestsPerClient + 8
 	answers := make(chan *http.Response, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
@@ -132,23 +134,24 @@ func TestBearerChecksInFlightBounded(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { gate.open(); wg.Wait() })
-	busy := 0
+	refused := 0
 	deadline := time.After(20 * time.Second)
-	for int(gate.held.Load())+busy < callers {
+	for int(gate.held.Load())+refused < callers {
 		select {
 		case resp := <-answers:
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Fatalf("while checks are held: status %d, want 503", resp.StatusCode)
+			if resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("while checks are held: status %d, want 429", resp.StatusCode)
 			}
 			retryAfter(t, resp, 1, 10)
-			busy++
+			refused++
 		case <-deadline:
-			t.Fatalf("after 20s: %d checks held, %d answered 503", gate.held.Load(), busy)
+			t.Fatalf("after 20s: %d checks held, %d answered 429", gate.held.Load(), refused)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if held := gate.held.Load(); held > maxTokenRequestsInFlight || busy < callers-maxTokenRequestsInFlight {
-		t.Errorf("%d checks reached Instagram at once, %d answered 503; want at most %d", held, busy, maxTokenRequestsInFlight)
+	if held := gate.held.Load(); held != maxTokenRequestsPerClient || refused != callers-maxTokenRequestsPerClient {
+		t.Errorf("%d checks reached Instagram at once, %d answered 429; want %d and %d",
+			held, refused, maxTokenRequestsPerClient, callers-maxTokenRequestsPerClient)
 	}
 	gate.open()
 	wg.Wait()

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,7 +71,8 @@ type cluster struct {
 	ig      *instagramtest.Server
 	up      *upstream
 	client  *http.Client
-	options string // more lines for every node's instagram_auth block
+	options string   // more lines for every node's instagram_auth block
+	runAs   []string // a command that runs Caddy as another user (asNobody), or none
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -171,6 +173,9 @@ http://:%d {
 `, n.admin, c.storage, n.log, n.port, testID, testSecret, c.ig.AuthorizeURL(), c.ig.TokenURL(),
 		c.ig.UserinfoURL(), c.ig.ExchangeURL(), timeout, c.options, strings.TrimPrefix(c.up.URL, "http://"))
 	must(c.t, os.WriteFile(n.config, []byte(cfg), 0o600))
+	if c.runAs != nil {
+		must(c.t, os.Chown(n.config, nobody, nobody)) // Caddy reads it as nobody
+	}
 }
 
 // start runs the node's Caddy and waits until it answers.
@@ -184,7 +189,8 @@ func (n *node) launch() {
 	errs, err := os.OpenFile(n.errs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	must(t, err)
 	defer errs.Close()
-	n.cmd = exec.Command(n.c.bin, "run", "--adapter", "caddyfile", "--config", n.config)
+	argv := append(slices.Clone(n.c.runAs), n.c.bin, "run", "--adapter", "caddyfile", "--config", n.config)
+	n.cmd = exec.Command(argv[0], argv[1:]...) // setpriv execs Caddy: the pid, and SIGTERM, are Caddy's
 	n.cmd.Env = append(os.Environ(), "HOME="+n.c.dir, "XDG_DATA_HOME="+n.c.dir+"/xdg", "XDG_CONFIG_HOME="+n.c.dir+"/xdg")
 	n.cmd.Stdout, n.cmd.Stderr = errs, errs
 	must(t, n.cmd.Start())
@@ -199,6 +205,9 @@ func (n *node) waitReady() {
 		resp, err := n.request(http.MethodGet, "/", "")
 		if err == nil {
 			resp.Body.Close()
+			if n.c.runAs != nil {
+				n.checkUser()
+			}
 			return
 		}
 		select {

@@ -111,7 +111,13 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Caddy's log and storage kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
 	h := &harness{
 		t:         t,
 		ig:        instagramtest.Start(t, testID, testSecret),

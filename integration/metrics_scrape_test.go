@@ -83,6 +83,10 @@ func refreshesSeries(result string) string {
 	return fmt.Sprintf(`caddy_instagram_auth_refreshes_total{result=%q}`, result)
 }
 
+// storageErrorsSeries has no label: the log line says which operation and
+// which entry.
+const storageErrorsSeries = "caddy_instagram_auth_storage_errors_total"
+
 // allCounterSeries is every counter series of the README's metrics table,
 // and every histogram's _count: each exists from the start, at zero, so
 // that rate() and alerts work before the first event.
@@ -100,7 +104,7 @@ func allCounterSeries() []string {
 	for _, e := range []string{"token", "exchange", "userinfo", "refresh", "bearer"} {
 		all = append(all, providerSeries(e, "ok"), providerSeries(e, "error"), durationCountSeries(e))
 	}
-	return append(all, refreshesSeries("ok"), refreshesSeries("error"), assertionsSignedSeries)
+	return append(all, refreshesSeries("ok"), refreshesSeries("error"), assertionsSignedSeries, storageErrorsSeries)
 }
 
 // movedBy checks that from before to after exactly the series of want
@@ -131,5 +135,35 @@ func movedBy(t *testing.T, step string, before, after series, want map[string]fl
 		if _, ok := after[name]; !ok {
 			t.Errorf("%s: no series %s", step, name)
 		}
+	}
+}
+
+// allSeries is how many series the plugin has, whatever the requests: the
+// 36 of allCounterSeries, and each of the 5 histograms' (one per
+// Instagram endpoint) 12 buckets (5 ms to 10 s, and +Inf) and sum.
+const (
+	allCounters = 36
+	allSeries   = allCounters + 5*(12+1)
+)
+
+// onlyKnownSeries checks that s holds every series of the plugin and no
+// other: no label value beyond the README's fixed sets ever appears.
+func onlyKnownSeries(t *testing.T, when string, s series) {
+	t.Helper()
+	counters := map[string]bool{}
+	for _, name := range allCounterSeries() {
+		counters[name] = true
+		if _, ok := s[name]; !ok {
+			t.Errorf("%s: no series %s", when, name)
+		}
+	}
+	for name := range s {
+		base, _, _ := strings.Cut(name, "{")
+		if !counters[name] && !strings.HasSuffix(base, "_bucket") && !strings.HasSuffix(base, "_sum") {
+			t.Errorf("%s: series %s is not in the README's metrics table", when, name)
+		}
+	}
+	if len(counters) != allCounters || len(s) != allSeries {
+		t.Errorf("%s: %d series (%d counters), want %d (%d)", when, len(s), len(counters), allSeries, allCounters)
 	}
 }

@@ -15,12 +15,7 @@ import (
 // Caddy.
 func TestMetricsMoveWithRequests(t *testing.T) {
 	h := newHarness(t)
-	before := scrape(t)
-	for _, name := range allCounterSeries() {
-		if _, ok := before[name]; !ok {
-			t.Errorf("no series %s before any request", name)
-		}
-	}
+	onlyKnownSeries(t, "before any request", scrape(t))
 	step := func(name string, want map[string]float64, act func()) {
 		t.Helper()
 		before := scrape(t)
@@ -82,6 +77,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	})
 
 	noIdentityInLabels(t, scrapeText(t), "olga", instagramtest.UserID("olga"), "/page", "/public", "/api")
+	onlyKnownSeries(t, "after every kind of request", scrape(t))
 }
 
 // noIdentityInLabels checks that no series of the plugin names a user or a

@@ -33,9 +33,10 @@ const (
 
 // Documented bounds (docs/security.md, docs/behaviour.md).
 const (
-	stateLifetime            = 10 * time.Minute // a login may sit on the consent page
-	stateLen                 = 43               // 32 random bytes, base64url without padding
-	maxPending               = 4                // logins pending at once per browser (tabs)
-	maxTokenRequestsInFlight = 32               // token requests at once, per app and instance
-	sampledLinesPerSecond    = 5                // lines a second of each kind of refusal
+	stateLifetime             = 10 * time.Minute // a login may sit on the consent page
+	stateLen                  = 43               // 32 random bytes, base64url without padding
+	maxPending                = 4                // logins pending at once per browser (tabs)
+	maxTokenRequestsInFlight  = 32               // token requests at once, per app and instance
+	maxTokenRequestsPerClient = 8                // of those, at once from one client
+	sampledLinesPerSecond     = 5                // lines a second of each kind of refusal
 )
