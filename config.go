@@ -14,7 +14,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 )
 
-// Defaults of the options, as the README's option table states them.
+// Defaults of the options, as the README's options table and
+// docs/configuration.md state them.
 const (
 	defaultRedirectPath     = "/oauth2/instagram/callback"
 	defaultScope            = "instagram_business_basic"

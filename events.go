@@ -5,7 +5,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyevents"
 )
 
-// Caddy events (the README's behaviour 26), for the subscribers of the
+// Caddy events (behaviour 26, docs/behaviour.md), for the subscribers of the
 // config's events app: an exec or webhook handler, say. Events carry who,
 // never a token, a code or a cookie, and cost nothing when nothing listens.
 

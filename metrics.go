@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Prometheus metrics (the README's behaviour 25). The collectors exist once
+// Prometheus metrics (behaviour 25, docs/behaviour.md). The collectors exist once
 // per process and are registered into the registry of every config that
 // loads, so `caddy reload` keeps the counts and two sites share one set of
 // series. Every series is resolved here, once: counting costs a request one

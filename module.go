@@ -2,7 +2,8 @@
 // Instagram" in front of a site: visitors without a session are sent through
 // Instagram's authorization-code flow, the result is kept in an encrypted
 // cookie, and the upstream receives the user's id, username and token as
-// request headers. The README is the user-facing contract this code follows.
+// request headers. The README and docs/ are the user-facing contract this
+// code follows; docs/behaviour.md numbers the behaviours comments cite.
 package instagramauth
 
 import (

@@ -63,7 +63,8 @@ type option struct {
 	field  func(h *Handler) any // *string, *[]string, *bool or *caddy.Duration
 }
 
-// options is every option, in the order the README's table lists them.
+// options is every option, in the order the README's options table lists
+// them (details in docs/configuration.md).
 var options = []option{
 	{name: optClientID, kind: kindOne, env: true, field: func(h *Handler) any { return &h.ClientID }},
 	{name: optClientSecret, kind: kindOne, env: true, field: func(h *Handler) any { return &h.ClientSecret }},

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// Token refresh (the README's behaviour 11). A 60-day token dies before a
+// Token refresh (behaviour 11, docs/behaviour.md). A 60-day token dies before a
 // longer session does, so while the session is in use, in the last 7 days
 // of its token, the plugin asks Instagram for a new one, forwards it and
 // seals it into the cookie. Instagram's answer is awaited at most timeout;

@@ -17,7 +17,7 @@ import (
 // followed to instagram.com would only fail (as CORS errors), and each
 // would start a login that crowds out the one the user is really doing.
 // Clients without the header (curl, old browsers) are judged by the rules
-// of the README's behaviour 3: a GET or HEAD accepting HTML, not an XHR.
+// of behaviour 3 (docs/behaviour.md): a GET or HEAD accepting HTML, not an XHR.
 func wantsLoginPage(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead || isWebSocket(r) {
 		return false

@@ -77,8 +77,8 @@ var (
 	errBusy      = errors.New("too many logins at once: try again in a moment")
 )
 
-// refuseLogin answers a callback the throttle refused (the README's
-// behaviour 22): 429 when this client made too many token requests, 503
+// refuseLogin answers a callback the throttle refused (behaviour 22,
+// docs/behaviour.md): 429 when this client made too many token requests, 503
 // when too many are in flight, with Retry-After in whole seconds (kept by
 // handle_errors too), and nothing called. The state is not spent, so the
 // same callback works once the delay has passed, and the page says so.

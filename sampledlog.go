@@ -8,8 +8,8 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Refused and failed callbacks are logged sampled (the README's behaviour
-// 22): anyone can make them by the thousand, and a line each would bury the
+// Refused and failed callbacks are logged sampled (behaviour 22,
+// docs/behaviour.md): anyone can make them by the thousand, and a line each would bury the
 // log, as an attack review found (20,000 lines in seven seconds). A few
 // lines of each kind go through per second; the rest are counted, and the
 // next line that goes through says how many it stands for.

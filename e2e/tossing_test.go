@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// Cookie tossing (the README's behaviour 21). A page on a sibling
+// Cookie tossing (behaviour 21, docs/behaviour.md). A page on a sibling
 // subdomain can set cookies for the parent domain, and for a longer path,
 // which the browser then sends to the site before the site's own. The
 // defence is the browser's: it refuses a __Host- cookie that has a Domain

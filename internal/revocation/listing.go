@@ -14,8 +14,7 @@ import (
 
 // Listing the revocation folder. Two things shape it:
 //
-//   - One entry that cannot be read must not stop the rest (the README's
-//     security notes): a bucket that cannot be listed, or a folder among
+//   - One entry that cannot be read must not stop the rest (docs/security.md): a bucket that cannot be listed, or a folder among
 //     the records, is skipped and reported, and every other record still
 //     applies.
 //   - A bucket may hold 100,000 records (a burst of logouts lands in one

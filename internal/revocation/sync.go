@@ -51,7 +51,7 @@ type User struct {
 
 const (
 	// SyncInterval is how often the newest records are listed: the
-	// bound the README promises is twice this.
+	// bound behaviour 12 promises (docs/behaviour.md) is twice this.
 	SyncInterval       = 5 * time.Second
 	fullSyncEvery      = 5 * time.Minute
 	cleanEvery         = 5 * time.Minute

@@ -1,5 +1,5 @@
 // Package throttle keeps the callback from driving Instagram's token
-// endpoint for strangers (the README's behaviour 22). A state cookie is
+// endpoint for strangers (behaviour 22, docs/behaviour.md). A state cookie is
 // free for the asking, and every callback that spends one on a junk code
 // would make the plugin POST Instagram with the app's client secret; Meta
 // rate-limits the app, not the stranger. So the callbacks of one client
