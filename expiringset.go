@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/bounded"
 )
 
 const (
@@ -46,36 +48,11 @@ func (s *expiringSet) add(key string, expires int64) bool {
 		s.pruneLocked(t)
 	}
 	if len(s.m) >= maxExpiringSet {
-		makeRoom(s.m, maxExpiringSet, func(exp int64) bool { return exp < t })
+		bounded.MakeRoom(s.m, maxExpiringSet, func(exp int64) bool { return exp < t })
 	}
 	s.m[key] = expires
 	s.size.Store(int64(len(s.m)))
 	return true
-}
-
-// makeRoom makes room in a full bounded map: it drops the entries that
-// are done and, if that frees too little (the map still holds nine tenths
-// of limit), a tenth of the rest, chosen by map order (random: no attacker
-// picks the victims). Evicting in a batch keeps a full map from being
-// swept on every insert. The used states, the refresh memory and the
-// login throttle's clients are bounded this way.
-func makeRoom[K comparable, V any](m map[K]V, limit int, done func(V) bool) {
-	for k, v := range m {
-		if done(v) {
-			delete(m, k)
-		}
-	}
-	if len(m) < limit*9/10 {
-		return
-	}
-	drop := len(m) / 10
-	for k := range m {
-		if drop == 0 {
-			break
-		}
-		delete(m, k)
-		drop--
-	}
 }
 
 // has reports whether key is remembered and not yet expired.

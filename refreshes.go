@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/bounded"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 )
 
@@ -86,7 +87,7 @@ func (rf *refreshes) end(id record.ID, f *refreshFlight, out refreshOutcome) {
 	rf.ends++
 	if rf.ends%pruneEvery == 0 || len(rf.outcomes) >= maxRefreshMemory {
 		t := rf.now().Unix()
-		makeRoom(rf.outcomes, maxRefreshMemory, func(o refreshOutcome) bool { return o.retryAt <= t })
+		bounded.MakeRoom(rf.outcomes, maxRefreshMemory, func(o refreshOutcome) bool { return o.retryAt <= t })
 	}
 	rf.outcomes[id] = out
 	rf.mu.Unlock()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/b4b0c547/caddy-instagram-auth/instagramtest"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/revocation"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagetest"
 )
 
 // Behaviour 12 with real processes: what one instance revokes, every
@@ -102,7 +101,7 @@ func TestClusterStorageOutage(t *testing.T) {
 	// revocation folder is replaced by a file instead (breakStorage), so
 	// every write into it fails with ENOTDIR, as a full or failed disk
 	// would make them fail.
-	repair := breakStorage(t, c.storage, revocation.Prefix(testID, insecureCookieName))
+	repair := storagetest.Break(t, c.storage, revocation.Prefix(testID, insecureCookieName))
 	a.logout(victim, false)
 	if st := a.status(victim); st != http.StatusUnauthorized {
 		t.Errorf("storage down: the instance that logged out accepts the session: %d", st)
@@ -223,20 +222,5 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// breakStorage makes writes under the app's folder fail, even for root
-// (whom permissions do not stop): the revoked folder becomes a file, so
-// creating a bucket folder in it fails with ENOTDIR. It returns the repair.
-func breakStorage(t *testing.T, dir, prefix string) (repair func()) {
-	t.Helper()
-	folder := filepath.Join(dir, filepath.FromSlash(prefix))
-	must(t, os.MkdirAll(folder, 0o700))
-	must(t, os.Rename(folder, folder+".away"))
-	must(t, os.WriteFile(folder, []byte("not a folder"), 0o600))
-	return func() {
-		must(t, os.Remove(folder))
-		must(t, os.Rename(folder+".away", folder))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/bounded"
 )
 
 // The cache lets the requests of a session share one assertion while at
@@ -96,27 +98,9 @@ func (c *cache) put(key cacheKey, e cacheEntry, t int64) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.m[key]; !ok && len(sh.m) >= shardLimit {
-		sh.makeRoom(t)
+		bounded.MakeRoom(sh.m, shardLimit, func(e cacheEntry) bool { return t >= e.reuseUntil })
 	}
 	sh.m[key] = e
-}
-
-// makeRoom drops the entries no request may reuse and, if that frees too
-// little (nine tenths still full), a tenth of the rest, chosen by map
-// order (random): a batch, so a full shard is not swept on every insert.
-func (sh *cacheShard) makeRoom(t int64) {
-	sh.dropStale(t)
-	if len(sh.m) < shardLimit*9/10 {
-		return
-	}
-	drop := len(sh.m) / 10
-	for k := range sh.m {
-		if drop == 0 {
-			break
-		}
-		delete(sh.m, k)
-		drop--
-	}
 }
 
 func (sh *cacheShard) dropStale(t int64) {

@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/bounded"
 )
 
 // How long answers are kept, and how many.
@@ -173,28 +175,9 @@ func (e entry) verdict() Verdict {
 // caller holds c.mu for writing.
 func (c *Cache) keep(k Key, e entry, t int64) {
 	if _, replacing := c.entries[k]; !replacing && len(c.entries) >= c.limit {
-		c.makeRoom(t)
+		bounded.MakeRoom(c.entries, c.limit, func(e entry) bool { return !e.liveAt(t) })
 	}
 	c.entries[k] = e
-}
-
-// makeRoom drops the entries that have aged out and, if that leaves the
-// cache more than nine tenths full, drops others in map order (which Go
-// randomises) down to nine tenths. Freeing a tenth at once keeps the cost
-// of the full scan to one in every limit/10 insertions.
-func (c *Cache) makeRoom(t int64) {
-	for k, e := range c.entries {
-		if !e.liveAt(t) {
-			delete(c.entries, k)
-		}
-	}
-	target := c.limit - c.limit/10
-	for k := range c.entries {
-		if len(c.entries) <= target {
-			break
-		}
-		delete(c.entries, k)
-	}
 }
 
 // newEntry is the entry for a check asked at asked that answered id and

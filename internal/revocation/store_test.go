@@ -191,18 +191,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
-// breakStorage makes writes under the app's folder fail, even for root
-// (whom permissions do not stop): the revoked folder becomes a file, so
-// creating a bucket folder in it fails with ENOTDIR. It returns the repair.
-func breakStorage(t *testing.T, dir, prefix string) (repair func()) {
-	t.Helper()
-	folder := filepath.Join(dir, filepath.FromSlash(prefix))
-	must(t, os.MkdirAll(folder, 0o700))
-	must(t, os.Rename(folder, folder+".away"))
-	must(t, os.WriteFile(folder, []byte("not a folder"), 0o600))
-	return func() {
-		must(t, os.Remove(folder))
-		must(t, os.Rename(folder+".away", folder))
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagetest"
 
 	"context"
 	"encoding/hex"
@@ -98,7 +99,7 @@ func TestStorageOutage(t *testing.T) {
 	a, logs := newTestSync(t, dir, "app")
 	b, _ := newTestSync(t, dir, "app")
 	ctx := context.Background()
-	repair := breakStorage(t, dir, a.prefix)
+	repair := storagetest.Break(t, dir, a.prefix)
 	rec := Record{Session: record.ID{8}, Until: now().Unix() + 3600}
 	a.Enqueue(rec)
 	for range 3 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagetest"
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -161,7 +162,7 @@ func TestTroubleIsLoggedEveryFewMinutes(t *testing.T) {
 		clock := newTestClock(time.Now().Unix())
 		s, logs, errs := newSyncOver(&certmagic.FileStorage{Path: dir}, clock.now)
 		s.nextClean = time.Now().Add(time.Hour)
-		repair := breakStorage(t, dir, s.prefix)
+		repair := storagetest.Break(t, dir, s.prefix)
 		s.Enqueue(Record{Session: record.ID{5}, Until: clock.unix.Load() + 3600})
 		for range rounds {
 			clock.add(SyncInterval)

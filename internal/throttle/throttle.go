@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/bounded"
 )
 
 const (
@@ -123,35 +125,11 @@ func (th *Throttle) track(client string, slot int64, t time.Time) *window {
 		// Windows that count nothing any more go first. An evicted client
 		// starts again from zero; the in-flight bound still holds for all.
 		now := t.UnixNano()
-		makeRoom(th.clients, maxTrackedClients, func(w *window) bool {
+		bounded.MakeRoom(th.clients, maxTrackedClients, func(w *window) bool {
 			return w.newest+int64(len(w.counts)) <= now/w.slotLen
 		})
 	}
 	w := &window{newest: slot}
 	th.clients[client] = w
 	return w
-}
-
-// makeRoom makes room in a full table: it drops the entries that are done
-// and, if that frees too little (the table still holds nine tenths of
-// limit), a tenth of the rest, chosen by map order (random: no attacker
-// picks the victims). Evicting in a batch keeps a full table from being
-// swept on every insert.
-func makeRoom[K comparable, V any](m map[K]V, limit int, done func(V) bool) {
-	for k, v := range m {
-		if done(v) {
-			delete(m, k)
-		}
-	}
-	if len(m) < limit*9/10 {
-		return
-	}
-	drop := len(m) / 10
-	for k := range m {
-		if drop == 0 {
-			break
-		}
-		delete(m, k)
-		drop--
-	}
 }
