@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,7 +86,7 @@ func TestDirectiveInsideABlockRefused(t *testing.T) {
 	twoSites := "(auth) {\n\tinstagram_auth " + minimalBlock + "\n}\n\nhttp://localhost:8001 {\n\timport auth\n}\n\nhttp://localhost:8002 {\n\timport auth\n}\n"
 	if err := adapt(twoSites); err != nil {
 		t.Errorf("a snippet imported by two sites: %v", err)
-	} else if got := adaptSites(t, twoSites, true); len(got) != 2 || strings.Join(got[0], "")+" "+strings.Join(got[1], "") != "http://localhost:8001 http://localhost:8002" {
+	} else if got := sortedSites(adaptSites(t, twoSites, true)); len(got) != 2 || got[0]+" "+got[1] != "http://localhost:8001 http://localhost:8002" {
 		t.Errorf("a snippet imported by two sites: sites %q", got)
 	}
 }
@@ -162,6 +163,17 @@ func TestSharedLogoutPathNeedsSharedCookie(t *testing.T) {
 
 // adaptSites adapts src as caddy adapt reads it, from a file on disk, and
 // returns the handlers' "site" values in the order of the JSON.
+// sortedSites spells each directive's site as one string, sorted: the
+// adapted JSON holds the servers in a map, so they come in any order.
+func sortedSites(sites [][]string) []string {
+	out := make([]string, len(sites))
+	for i, s := range sites {
+		out[i] = strings.Join(s, ", ")
+	}
+	slices.Sort(out)
+	return out
+}
+
 func adaptSites(t *testing.T, src string, onDisk bool) [][]string {
 	t.Helper()
 	file := "/nonexistent/Caddyfile"
