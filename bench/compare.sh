@@ -269,13 +269,17 @@ http://127.0.0.1:$p_a {
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
-cat >"$work/b.Caddyfile" <<EOF
+# plugin_site writes the Caddyfile $1 of a set-up of instagram_auth on
+# port $2, against the mock: (b); (e), (f) and (g) are (b) with the global
+# options $3 and the instagram_auth lines $4 added.
+plugin_site() {
+	cat >"$work/$1.Caddyfile" <<EOF
 {
 	admin off
 	auto_https off
-	default_bind 127.0.0.1
+	default_bind 127.0.0.1$3
 }
-http://127.0.0.1:$p_b {
+http://127.0.0.1:$2 {
 	instagram_auth {
 		client_id bench-app
 		client_secret bench-secret
@@ -284,13 +288,15 @@ http://127.0.0.1:$p_b {
 		userinfo_url http://127.0.0.1:$p_mock/me
 		long_lived_token http://127.0.0.1:$p_mock/access_token
 		cookie_secret $caddy_secret
-		insecure_cookies
-		# The script logs in 1,000 sessions from one address.
-		login_rate_limit off
+		insecure_cookies$4
 	}
 	reverse_proxy 127.0.0.1:$p_up
 }
 EOF
+}
+nl=$'\n\t\t' # a new line of the instagram_auth block
+# The script logs in 1,000 sessions from one address: no login_rate_limit.
+plugin_site b "$p_b" "" "${nl}login_rate_limit off"
 cat >"$work/c.Caddyfile" <<EOF
 {
 	admin off
@@ -325,74 +331,11 @@ EOF
 # (e) is (b) with session_idle, and storage of its own (as a shared mount
 # would be) holding 10,000 revocation records of this app, written as the
 # plugin names them: instagram_auth/<app>/revoked/<bucket>/s-<until>-<id>.
-cat >"$work/e.Caddyfile" <<EOF
-{
-	admin off
-	auto_https off
-	default_bind 127.0.0.1
-	storage file_system $work/shared
-}
-http://127.0.0.1:$p_e {
-	instagram_auth {
-		client_id bench-app
-		client_secret bench-secret
-		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
-		token_url http://127.0.0.1:$p_mock/oauth/access_token
-		userinfo_url http://127.0.0.1:$p_mock/me
-		long_lived_token http://127.0.0.1:$p_mock/access_token
-		cookie_secret $caddy_secret
-		insecure_cookies
-		session_idle 1h
-		login_rate_limit off
-	}
-	reverse_proxy 127.0.0.1:$p_up
-}
-EOF
+plugin_site e "$p_e" $'\n\tstorage file_system '"$work/shared" "${nl}session_idle 1h${nl}login_rate_limit off"
 # (f) is (b) with the signed assertion on.
-cat >"$work/f.Caddyfile" <<EOF
-{
-	admin off
-	auto_https off
-	default_bind 127.0.0.1
-}
-http://127.0.0.1:$p_f {
-	instagram_auth {
-		client_id bench-app
-		client_secret bench-secret
-		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
-		token_url http://127.0.0.1:$p_mock/oauth/access_token
-		userinfo_url http://127.0.0.1:$p_mock/me
-		long_lived_token http://127.0.0.1:$p_mock/access_token
-		cookie_secret $caddy_secret
-		insecure_cookies
-		login_rate_limit off
-		assertion_header X-Instagram-Assertion
-	}
-	reverse_proxy 127.0.0.1:$p_up
-}
-EOF
+plugin_site f "$p_f" "" "${nl}login_rate_limit off${nl}assertion_header X-Instagram-Assertion"
 # (g) is (b) with allow_bearer; its requests carry a token, not a cookie.
-cat >"$work/g.Caddyfile" <<EOF
-{
-	admin off
-	auto_https off
-	default_bind 127.0.0.1
-}
-http://127.0.0.1:$p_g {
-	instagram_auth {
-		client_id bench-app
-		client_secret bench-secret
-		authorize_url http://127.0.0.1:$p_mock/oauth/authorize
-		token_url http://127.0.0.1:$p_mock/oauth/access_token
-		userinfo_url http://127.0.0.1:$p_mock/me
-		long_lived_token http://127.0.0.1:$p_mock/access_token
-		cookie_secret $caddy_secret
-		insecure_cookies
-		allow_bearer
-	}
-	reverse_proxy 127.0.0.1:$p_up
-}
-EOF
+plugin_site g "$p_g" "" "${nl}allow_bearer"
 if ((CLUSTER)); then
 	# A day of logouts, spread over the day's 144 ten-minute folders as the
 	# instances would have written them: every 5 s (e) lists the newest one
