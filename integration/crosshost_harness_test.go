@@ -40,26 +40,8 @@ var (
 // all finish on auth.example.test's callback. extra goes into the
 // instagram_auth block.
 func (h *harness) crossHostConfig(extra string) string {
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
-	return global + fmt.Sprintf(`
-https://*.example.test:%d {
-	tls internal
-	instagram_auth {
-		client_id %s
-		client_secret %s
-		authorize_url %s
-		token_url %s
-		userinfo_url %s
-		long_lived_token %s
-		cookie_domain example.test
-		redirect_uri %s
-		return_hosts *.example.test
-		%s
-	}
-	reverse_proxy %s
-}
-`, crossPort, testID, testSecret, h.ig.AuthorizeURL(), h.ig.TokenURL(), h.ig.UserinfoURL(), h.ig.ExchangeURL(),
-		crossCallback, extra, strings.TrimPrefix(h.up.URL, "http://"))
+	return h.globalOptions() + h.mockSite(fmt.Sprintf("https://*.example.test:%d", crossPort), "\ttls internal\n",
+		"cookie_domain example.test", "redirect_uri "+crossCallback, "return_hosts *.example.test", extra)
 }
 
 // crossBrowser is a browser for the names under example.test: each is

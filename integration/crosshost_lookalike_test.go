@@ -19,7 +19,7 @@ const catchAllCallback = "http://auth.example.com:9080/oauth2/instagram/callback
 // catchAllConfig serves every host on the harness's HTTP port, trusts
 // 127.0.0.1 as a proxy, and allows example.com and the hosts under it.
 func (h *harness) catchAllConfig() string {
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
+	global := h.globalOptions()
 	global = strings.Replace(global, "grace_period 1ns", "grace_period 1ns\n\tservers {\n\t\ttrusted_proxies static 127.0.0.1/32\n\t}", 1)
 	return global + fmt.Sprintf(`
 http://:%d {

@@ -34,7 +34,7 @@ func TestCrossHostRecipe(t *testing.T) {
 	if strings.Count(site, ":9443") != 4 || !strings.Contains(site, "redirect_uri "+crossCallback) {
 		t.Fatalf("the recipe no longer has the shape this test adapts:\n%s", site)
 	}
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
+	global := h.globalOptions()
 	h.load(global + "\n" + site)
 
 	shop, admin := "https://shop.example.test:9443", "https://admin.example.test:9443"

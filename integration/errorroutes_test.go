@@ -103,7 +103,7 @@ func TestHandleErrorsSeesTheRequestAsSent(t *testing.T) {
 // answers, and a site with it gets its own.
 func TestHandleErrorsIsPerSite(t *testing.T) {
 	h := newHarness(t)
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
+	global := h.globalOptions()
 	site := func(host, extra string) string {
 		return fmt.Sprintf(`
 http://%s:%d {

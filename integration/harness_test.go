@@ -167,6 +167,34 @@ http://localhost:%d {
 		h.ig.AuthorizeURL(), h.ig.TokenURL(), h.blockOptions(), h.siteTail, strings.TrimPrefix(h.up.URL, "http://"))
 }
 
+// mockSite is one more site of the harness's app at address, logging in
+// against its mock Instagram and passing on to its upstream, with extra
+// lines in the instagram_auth block (and in the site, before it, siteLines).
+func (h *harness) mockSite(address, siteLines string, extra ...string) string {
+	return fmt.Sprintf(`
+%s {
+%s	instagram_auth {
+		client_id %s
+		client_secret %s
+		authorize_url %s
+		token_url %s
+		userinfo_url %s
+		long_lived_token %s
+		%s
+	}
+	reverse_proxy %s
+}
+`, address, siteLines, testID, testSecret, h.ig.AuthorizeURL(), h.ig.TokenURL(), h.ig.UserinfoURL(), h.ig.ExchangeURL(),
+		strings.Join(extra, "\n\t\t"), strings.TrimPrefix(h.up.URL, "http://"))
+}
+
+// globalOptions is the harness's global options block, for a test that
+// writes its own sites.
+func (h *harness) globalOptions() string {
+	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
+	return global
+}
+
 // blockOptions are the test's options, then the harness's defaults for
 // those it did not give.
 func (h *harness) blockOptions() string {

@@ -83,25 +83,10 @@ func TestGeneratedKeyLivesInStorage(t *testing.T) {
 func TestInstancesSharingStorage(t *testing.T) {
 	h := newHarness(t)
 	site := func(port int) string {
-		return fmt.Sprintf(`
-http://localhost:%d {
-	instagram_auth {
-		client_id %s
-		client_secret %s
-		redirect_uri http://localhost:%d%s
-		authorize_url %s
-		token_url %s
-		userinfo_url %s
-		long_lived_token %s
-		insecure_cookies
+		return h.mockSite(fmt.Sprintf("http://localhost:%d", port), "",
+			fmt.Sprintf("redirect_uri http://localhost:%d%s", site2Port, defaultRedirectPath), "insecure_cookies")
 	}
-	reverse_proxy %s
-}
-`, port, testID, testSecret, site2Port, defaultRedirectPath, h.ig.AuthorizeURL(), h.ig.TokenURL(),
-			h.ig.UserinfoURL(), h.ig.ExchangeURL(), strings.TrimPrefix(h.up.URL, "http://"))
-	}
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
-	h.load(global + site(sitePort) + site(site2Port))
+	h.load(h.globalOptions() + site(sitePort) + site(site2Port))
 
 	cb := stripFragment(h.consent(h.client, h.startLogin(h.client, "/from/a"), "vera", true))
 	if !strings.HasPrefix(cb, fmt.Sprintf("http://localhost:%d/", site2Port)) {

@@ -18,25 +18,9 @@ import (
 // extraA and extraB are options of each site's directive.
 func (h *harness) twoSitesOneHost(extraA, extraB string) string {
 	site := func(port int, extra string) string {
-		return fmt.Sprintf(`
-http://localhost:%d {
-	instagram_auth {
-		client_id %s
-		client_secret %s
-		authorize_url %s
-		token_url %s
-		userinfo_url %s
-		long_lived_token %s
-		insecure_cookies
-		%s
+		return h.mockSite(fmt.Sprintf("http://localhost:%d", port), "", "insecure_cookies", extra)
 	}
-	reverse_proxy %s
-}
-`, port, testID, testSecret, h.ig.AuthorizeURL(), h.ig.TokenURL(), h.ig.UserinfoURL(), h.ig.ExchangeURL(),
-			extra, strings.TrimPrefix(h.up.URL, "http://"))
-	}
-	global, _, _ := strings.Cut(h.caddyfile(), "\nhttp://")
-	return global + site(sitePort, extraA) + site(site2Port, extraB)
+	return h.globalOptions() + site(sitePort, extraA) + site(site2Port, extraB)
 }
 
 var site2URL = fmt.Sprintf("http://localhost:%d", site2Port)
