@@ -100,15 +100,6 @@ func BenchmarkMemory(b *testing.B) {
 	b.ReportMetric(perEntry*maxEntries/(1<<20), "MiB/100k")
 }
 
-// BenchmarkForgetUser: the scan a revocation costs with the cache full.
-func BenchmarkForgetUser(b *testing.B) {
-	c := New(func(context.Context, string) (Identity, error) { return Identity{}, nil }, time.Second, time.Now)
-	fill(c, maxEntries, time.Now().UnixNano())
-	for b.Loop() {
-		c.ForgetUser("nobody")
-	}
-}
-
 // BenchmarkEvict: the cost of an insertion into a full cache, the scan of
 // makeRoom spread over the tenth it frees.
 func BenchmarkEvict(b *testing.B) {

@@ -19,8 +19,7 @@
 // and Check, which asks Instagram at most once per token at a time. An
 // error from Check is a 502, a Refused verdict a 401, and an acceptance
 // whose CheckedAt is before a revocation of its user is stale: Forget its
-// key and Check again (ForgetUser drops all of a user's acceptances at
-// once, for a caller that learns of revocations as they come).
+// key and Check again.
 package bearer
 
 import (
@@ -128,21 +127,6 @@ func (c *Cache) Lookup(k Key) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	return e.verdict(), true
-}
-
-// ForgetUser drops every acceptance of userID's tokens, so that the next
-// request with one of them asks Instagram again: after the user removed
-// the app or asked for their data to be deleted, Instagram refuses them.
-// It visits every entry, which is fine for an event as rare as a
-// revocation (see BenchmarkForgetUser), not for each request.
-func (c *Cache) ForgetUser(userID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, e := range c.entries {
-		if !e.refused && e.userID == userID {
-			delete(c.entries, k)
-		}
-	}
 }
 
 // Forget drops what is kept for k, so that the next Check asks Instagram

@@ -113,45 +113,6 @@ func TestCheckedAtIsWhenAsked(t *testing.T) {
 	}
 }
 
-func TestForgetUser(t *testing.T) {
-	c, ig, _ := newCache(t)
-	tokens := []string{"user:alice", "user:alice?second-device", "user:bob", "nope"}
-	// Two tokens of alice: one check each.
-	for _, tok := range tokens {
-		check(t, c, tok)
-	}
-	if v, _ := c.Lookup(KeyOf("user:alice?second-device")); v.UserID != "id-alice?second-device" {
-		t.Fatalf("setup: %+v", v)
-	}
-	c.ForgetUser("id-alice")
-	c.ForgetUser("id-alice?second-device")
-	for _, tok := range tokens[:2] {
-		if _, ok := c.Lookup(KeyOf(tok)); ok {
-			t.Errorf("%s's acceptance outlived ForgetUser", tok)
-		}
-	}
-	if v, ok := c.Lookup(KeyOf("user:bob")); !ok || v.UserID != "id-bob" {
-		t.Errorf("bob's acceptance: %+v %v", v, ok)
-	}
-	if v, ok := c.Lookup(KeyOf("nope")); !ok || !v.Refused {
-		t.Errorf("the refusal: %+v %v", v, ok)
-	}
-	check(t, c, "user:alice")
-	if ig.count() != len(tokens)+1 {
-		t.Fatalf("%d checks, want %d: a forgotten token asks again", ig.count(), len(tokens)+1)
-	}
-}
-
-// ForgetUser of an id drops acceptances only: a refusal keeps no user.
-func TestForgetUserEmptyID(t *testing.T) {
-	c, _, _ := newCache(t)
-	check(t, c, "nope")
-	c.ForgetUser("")
-	if _, ok := c.Lookup(KeyOf("nope")); !ok {
-		t.Fatal(`ForgetUser("") dropped a refusal`)
-	}
-}
-
 func TestEvictionBound(t *testing.T) {
 	c, _, clk := newCache(t)
 	t0 := clk.now().UnixNano()

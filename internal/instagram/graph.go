@@ -38,7 +38,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (_ 
 // ExchangeLongLived exchanges a 1-hour token for a 60-day one.
 func (c *Client) ExchangeLongLived(ctx context.Context, token string) (string, time.Time, error) {
 	q := url.Values{"grant_type": {"ig_exchange_token"}, "client_secret": {c.cfg.ClientSecret}, "access_token": {token}}
-	return c.longLived(ctx, EndpointExchange, c.cfg.LongLivedURL, q, "long-lived token exchange")
+	return c.longLived(ctx, EndpointExchange, c.cfg.LongLivedURL, q, "long-lived token exchange", shortTokenExpiry)
 }
 
 // Refresh renews a 60-day token, which Instagram does for one at least 24
@@ -48,13 +48,13 @@ func (c *Client) ExchangeLongLived(ctx context.Context, token string) (string, t
 // outlive the token it forwards.
 func (c *Client) Refresh(ctx context.Context, token string) (string, time.Time, error) {
 	q := url.Values{"grant_type": {"ig_refresh_token"}, "access_token": {token}}
-	return c.longLived(ctx, EndpointRefresh, c.cfg.RefreshURL, q, "token refresh")
+	return c.longLived(ctx, EndpointRefresh, c.cfg.RefreshURL, q, "token refresh", 0)
 }
 
 // longLived is the exchange and the refresh: a GET whose answer is a
-// 60-day token and its expires_in. The refresh requires expires_in; the
-// exchange assumes an hour without it.
-func (c *Client) longLived(ctx context.Context, e Endpoint, endpoint string, q url.Values, what string) (_ string, _ time.Time, err error) {
+// 60-day token and its expires_in, or fallback without one: the exchange
+// assumes an hour; the refresh, with no fallback, requires it.
+func (c *Client) longLived(ctx context.Context, e Endpoint, endpoint string, q url.Values, what string, fallback time.Duration) (_ string, _ time.Time, err error) {
 	defer c.observe(e, time.Now(), &err)
 	var a struct {
 		AccessToken string      `json:"access_token"`
@@ -66,14 +66,11 @@ func (c *Client) longLived(ctx context.Context, e Endpoint, endpoint string, q u
 	if !IsTokenShaped(a.AccessToken) {
 		return "", time.Time{}, errors.New(what + ": no usable access_token in the response")
 	}
-	fallback := shortTokenExpiry
-	if e == EndpointRefresh {
-		if secs, err := a.ExpiresIn.Int64(); err != nil || secs <= 0 {
-			return "", time.Time{}, errors.New(what + ": no usable expires_in in the response")
-		}
-		fallback = 0
+	d := expiresIn(a.ExpiresIn, fallback)
+	if d == 0 { // no fallback: an answer must say when its token ends
+		return "", time.Time{}, errors.New(what + ": no usable expires_in in the response")
 	}
-	return a.AccessToken, c.cfg.Now().Add(expiresIn(a.ExpiresIn, fallback)), nil
+	return a.AccessToken, c.cfg.Now().Add(d), nil
 }
 
 // Profile is what /me says of a token's owner.

@@ -18,7 +18,7 @@ import (
 // (logout), or every session of a user that started before a time (logout
 // everywhere, Meta's callbacks). Each record is kept until the sessions it
 // names would have ended anyway. Requests only read this memory; the
-// background sync (revocationsync.go) fills it from storage.
+// background sync (sync.go) fills it from storage.
 type Set struct {
 	mu       sync.RWMutex
 	sessions map[record.ID]int64 // id → when the record may be forgotten
