@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/assertion"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/target"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/throttle"
@@ -207,30 +208,11 @@ func checkHTTPName(name string) error {
 		return errEmptyName
 	}
 	for i := 0; i < len(name); i++ {
-		if !isHTTPTokenChar(name[i]) {
+		if !ascii.IsTchar(name[i]) {
 			return fmt.Errorf("%q is not a valid name", name)
 		}
 	}
 	return nil
-}
-
-func isHTTPTokenChar(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// isAlnumOr reports whether every byte of s is an ASCII letter, a digit or
-// one of extra: the shapes of usernames, hosts and state ids.
-func isAlnumOr(s, extra string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // keyRotation reads assertion_key_rotation: 0 for off.

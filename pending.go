@@ -1,6 +1,7 @@
 package instagramauth
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/seal"
 
@@ -57,7 +58,7 @@ func isStateShaped(s string) bool {
 
 // isStateID accepts what pendingCookieName puts after the prefix.
 func isStateID(id string) bool {
-	return len(id) == stateIDLen && isAlnumOr(id, "-_")
+	return len(id) == stateIDLen && ascii.AlnumOr(id, "-_")
 }
 
 // setPending seals a pending login into its own cookie.

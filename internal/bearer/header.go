@@ -1,6 +1,10 @@
 package bearer
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
+)
 
 // Kind says what a request's Authorization header lines offer.
 type Kind int
@@ -56,7 +60,7 @@ func Parse(values []string) (token string, kind Kind) {
 // scheme (and is malformed), "Bearerx y" names another one.
 func hasBearerScheme(v string) bool {
 	return len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) &&
-		(len(v) == len(scheme) || !isTchar(v[len(scheme)]))
+		(len(v) == len(scheme) || !ascii.IsTchar(v[len(scheme)]))
 }
 
 // isB64Token reports whether t is RFC 6750's b64token, at most maxTokenLen
@@ -79,14 +83,5 @@ func isB64Token(t string) bool {
 }
 
 func isB64Char(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("-._~+/", c) >= 0
-}
-
-// isTchar is RFC 9110's tchar, the characters of a scheme name.
-func isTchar(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	return ascii.IsAlnum(c) || strings.IndexByte("-._~+/", c) >= 0
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 )
 
 // What a login learns from Instagram's token endpoint, in any of the
@@ -77,17 +79,7 @@ func parseTokenResponse(body []byte, now time.Time) (Identity, error) {
 const maxIDDigits = 32
 
 // IsUserID accepts a decimal id: digits only, bounded in length.
-func IsUserID(s string) bool {
-	if s == "" || len(s) > maxIDDigits {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func IsUserID(s string) bool { return ascii.Digits(s, maxIDDigits) }
 
 // IsTokenShaped accepts a token that can travel in a header: 1 to 2048
 // visible ASCII characters.
@@ -106,17 +98,7 @@ func IsTokenShaped(s string) bool {
 // IsUsernameShaped accepts Instagram usernames: up to 30 letters, digits,
 // dots and underscores (and "" for unknown). Anything else is not put in
 // a header.
-func IsUsernameShaped(s string) bool {
-	if len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func IsUsernameShaped(s string) bool { return len(s) <= 30 && ascii.AlnumOr(s, "._") }
 
 // maxExpiresIn caps expires_in: more seconds would overflow a
 // time.Duration into the past, and the session is capped anyway.

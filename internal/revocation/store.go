@@ -1,6 +1,7 @@
 package revocation
 
 import (
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
 
 	"context"
@@ -61,7 +62,7 @@ func RecordKey(prefix string, rec Record, t int64) string {
 }
 
 func userKeyPart(userID string) string {
-	if isDigits(userID) {
+	if ascii.Digits(userID, 32) {
 		return userID
 	}
 	return "x" + hex.EncodeToString([]byte(userID))
@@ -100,7 +101,7 @@ func parseRecordKey(key string) (Record, bool) {
 // parseUnix reads a positive time as recordKey writes it: digits, no
 // sign, no leading zero.
 func parseUnix(s string) (int64, bool) {
-	if !isDigits(s) || s[0] == '0' {
+	if !ascii.Digits(s, 32) || s[0] == '0' {
 		return 0, false
 	}
 	t, err := strconv.ParseInt(s, 10, 64)
@@ -108,7 +109,7 @@ func parseUnix(s string) (int64, bool) {
 }
 
 func parseUserKeyPart(s string) (string, bool) {
-	if isDigits(s) {
+	if ascii.Digits(s, 32) {
 		return s, len(s) <= maxUserIDLen
 	}
 	raw, ok := strings.CutPrefix(s, "x")
@@ -226,10 +227,4 @@ func tryLock(ctx context.Context, st certmagic.Storage, name string) (bool, erro
 		return false, err
 	}
 	return true, nil
-}
-
-// isDigits accepts what a record key spells as digits: 1 to 32 of them,
-// as Instagram's ids and unix times are.
-func isDigits(s string) bool {
-	return s != "" && len(s) <= 32 && strings.Trim(s, "0123456789") == ""
 }

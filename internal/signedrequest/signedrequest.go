@@ -14,6 +14,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 )
 
 // maxIssuedAhead is how far in the future issued_at may lie (Meta's clock
@@ -91,7 +93,7 @@ func userIDOf(raw json.RawMessage) (string, bool) {
 	} else {
 		id = string(raw)
 	}
-	return id, id != "" && len(id) <= maxUserIDDigits && strings.Trim(id, "0123456789") == ""
+	return id, ascii.Digits(id, maxUserIDDigits)
 }
 
 // decodeBase64URL decodes base64url with or without its padding.
