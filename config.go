@@ -51,12 +51,13 @@ const (
 // runtimeConfig is what Provision derives from the options once they are
 // checked, so that no request parses or joins them again.
 type runtimeConfig struct {
-	redirectURI     string // as configured: a path is completed per request (login.go)
-	redirectPath    string // path part of redirect_uri: the callback
-	callbackHost    string // host[:port] of an absolute redirect_uri; "" for a path
-	callbackOrigin  string // scheme://host[:port] of an absolute redirect_uri; "" for a path
-	authorizeBase   string // authorize_url with the parameters every login shares
-	authorizeReauth string // the same, asking Instagram to re-authenticate (reauth.go)
+	redirectURI     string        // as configured: a path is completed per request (login.go)
+	redirectPath    string        // path part of redirect_uri: the callback
+	callbackHost    string        // host[:port] of an absolute redirect_uri; "" for a path
+	callbackOrigin  string        // scheme://host[:port] of an absolute redirect_uri; "" for a path
+	callbackSelf    target.Origin // the same, parsed: what return targets are judged against (returnhosts.go)
+	authorizeBase   string        // authorize_url with the parameters every login shares
+	authorizeReauth string        // the same, asking Instagram to re-authenticate (reauth.go)
 	paths           ownPaths
 	logoutRedirect  string
 	clientSecret    string // signs Meta's signed requests
@@ -239,6 +240,7 @@ func derive(h *Handler, nameGiven bool) runtimeConfig {
 	if cfg.callbackHost = callbackHost(h.RedirectURI); cfg.callbackHost != "" {
 		scheme, _, _ := strings.Cut(h.RedirectURI, "://")
 		cfg.callbackOrigin = strings.ToLower(scheme) + "://" + cfg.callbackHost
+		cfg.callbackSelf, _ = target.NewOrigin(scheme, cfg.callbackHost)
 	}
 	cfg.aad = seal.NewAdditionalData(cfg.cookies.session, cfg.cookies.legacy, h.ClientID)
 	cfg.rateLimit, _ = parseRateLimit(h.LoginRateLimit)

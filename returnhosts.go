@@ -29,7 +29,7 @@ func (cfg *runtimeConfig) loginReturn(r *http.Request, returnTo string) (stored 
 	if cfg.returnHosts.Empty() {
 		return returnTo, true
 	}
-	callback := cfg.callbackSelf()
+	callback := cfg.callbackSelf // return_hosts requires an absolute redirect_uri (checked at load)
 	if strings.HasPrefix(returnTo, "/") {
 		start, ok := requestOrigin(r)
 		if !ok {
@@ -47,15 +47,6 @@ func (cfg *runtimeConfig) loginReturn(r *http.Request, returnTo string) (stored 
 	}
 	stored, _ = target.Judge(returnTo, callback, cfg.returnHosts)
 	return stored, true
-}
-
-// callbackSelf is the origin of the absolute redirect_uri that return_hosts
-// requires (checked at load). Reading it per login costs less than the
-// login's seal, and only logins pay it.
-func (cfg *runtimeConfig) callbackSelf() target.Origin {
-	scheme, hostport, _ := strings.Cut(cfg.callbackOrigin, "://")
-	o, _ := target.NewOrigin(scheme, hostport)
-	return o
 }
 
 // callbackReturn is where the callback sends the browser: the stored target

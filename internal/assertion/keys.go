@@ -20,8 +20,6 @@ import (
 )
 
 const (
-	// DefaultRotation is how long a key signs before its successor takes over.
-	DefaultRotation = 30 * 24 * time.Hour
 	// MinRotation is the shortest period allowed: below it the lead and the
 	// poll interval, which are fractions of it, become too short to matter.
 	MinRotation = time.Minute
@@ -70,15 +68,6 @@ type Keys struct {
 	startOnce sync.Once
 	stopOnce  sync.Once
 	started   atomic.Bool
-}
-
-// Status is what the start-up log may say about the keys: nothing secret.
-type Status struct {
-	StorageKey    string        // where the key set lives
-	KeyID         string        // the key signing now
-	NextKeyID     string        // the key that signs next, "" until it is made
-	NextSignsFrom time.Time     // when it takes over
-	Rotation      time.Duration // 0: never
 }
 
 // New loads the app's key set from storage, creating it under the storage
@@ -183,14 +172,3 @@ func (k *Keys) SetRotation(d time.Duration) error {
 
 // tm is the schedule in force.
 func (k *Keys) tm() timing { return *k.timing.Load() }
-
-// Status describes the key set as memory holds it now.
-func (k *Keys) Status() Status {
-	t := k.now()
-	set := k.set.Load()
-	st := Status{StorageKey: k.storeKey, KeyID: set.signingAt(t).kid, Rotation: k.tm().period}
-	if next := set.next(t); next != nil {
-		st.NextKeyID, st.NextSignsFrom = next.kid, next.from
-	}
-	return st
-}
