@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/b4b0c547/caddy-instagram-auth/internal/assertion"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagelock"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
@@ -163,23 +164,11 @@ func (s storageRelay) Lock(ctx context.Context, name string) error {
 // another instance holding the lock is making it.
 func (s storageRelay) TryLock(ctx context.Context, name string) (bool, error) {
 	st := s.st()
-	if tl, ok := st.(certmagic.TryLocker); ok {
-		locked, err := tl.TryLock(ctx, name)
-		if locked {
-			s.held(name, st)
-		}
-		return locked, err
+	locked, err := storagelock.Try(ctx, st, name, relayLockWait)
+	if locked {
+		s.held(name, st)
 	}
-	wait, cancel := context.WithTimeout(ctx, relayLockWait)
-	defer cancel()
-	if err := st.Lock(wait, name); err != nil {
-		if ctx.Err() == nil && wait.Err() != nil {
-			return false, nil // taken: another instance holds it
-		}
-		return false, err
-	}
-	s.held(name, st)
-	return true, nil
+	return locked, err
 }
 
 // relayLockWait bounds TryLock on a storage that has none.

@@ -13,7 +13,7 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/caddyserver/certmagic"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagelock"
 )
 
 // The key set of an app is one document in Caddy storage:
@@ -198,17 +198,12 @@ func (k *Keys) update(ctx context.Context, wait bool, change func(stored *keySet
 // lock takes the storage lock: waiting for it if wait (start-up, bounded
 // by ctx), else with TryLock where the storage has it, or a short wait.
 func (k *Keys) lock(ctx context.Context, wait bool) (bool, error) {
-	if tl, ok := k.storage.(certmagic.TryLocker); ok && !wait {
-		locked, err := tl.TryLock(ctx, k.lockName)
+	if !wait {
+		locked, err := storagelock.Try(ctx, k.storage, k.lockName, lockWait)
 		if err != nil {
 			return false, fmt.Errorf("locking assertion keys in storage: %w", err)
 		}
 		return locked, nil
-	}
-	if !wait {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, lockWait)
-		defer cancel()
 	}
 	if err := k.storage.Lock(ctx, k.lockName); err != nil {
 		return false, fmt.Errorf("locking assertion keys in storage: %w", err)

@@ -3,6 +3,7 @@ package revocation
 import (
 	"github.com/b4b0c547/caddy-instagram-auth/internal/ascii"
 	"github.com/b4b0c547/caddy-instagram-auth/internal/record"
+	"github.com/b4b0c547/caddy-instagram-auth/internal/storagelock"
 
 	"context"
 	"crypto/sha256"
@@ -212,19 +213,8 @@ func deleteKey(ctx context.Context, st certmagic.Storage, key string) error {
 	return nil
 }
 
-// tryLock takes the lock if it is free: at once where the storage can say
-// so, else waiting a little.
+// tryLock takes the lock if it is free, waiting a little on a storage that
+// cannot say so at once.
 func tryLock(ctx context.Context, st certmagic.Storage, name string) (bool, error) {
-	if tl, ok := st.(certmagic.TryLocker); ok {
-		return tl.TryLock(ctx, name)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := st.Lock(ctx, name); err != nil {
-		if ctx.Err() != nil {
-			return false, nil // another instance holds it
-		}
-		return false, err
-	}
-	return true, nil
+	return storagelock.Try(ctx, st, name, 2*time.Second)
 }
