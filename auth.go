@@ -55,12 +55,9 @@ func (h *Handler) serveAuth(w http.ResponseWriter, r *http.Request) error {
 // headers on the response for the proxy to hand its upstream, and the
 // placeholders for Caddy's access log.
 func (h *Handler) identityAnswer(w http.ResponseWriter, r *http.Request, s *record.Session) error {
-	assertion, err := h.assertionFor(r, s)
-	if err != nil {
+	if err := h.putIdentity(w.Header(), r, s); err != nil {
 		return err
 	}
-	h.headers.setAll(w.Header(), s, assertion)
-	setUserPlaceholders(r, s.UserID, s.Username)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -70,7 +70,6 @@ type runtimeConfig struct {
 	allowPreflight  bool
 	allowBearer     bool
 	cookies         cookieJar
-	hostBound       bool // host-only cookies open only on the host that issued them
 	allowIDs        map[string]struct{}
 	allowUsernames  map[string]struct{} // lower case
 	rateLimit       throttle.Limit
@@ -231,7 +230,6 @@ func derive(h *Handler, nameGiven bool) runtimeConfig {
 		renewAfter:      max(1, min(idle/10, 60)), // at least a second: never a seal per request
 		tokenRefresh:    h.TokenRefreshURL != optionOff,
 		cookies:         newCookieJar(h.CookieName, nameGiven, h.CookieDomain, !h.InsecureCookies),
-		hostBound:       h.CookieDomain == "",
 	}
 	cfg.authorizeReauth = cfg.authorizeBase
 	if !hasQueryKey(cfg.authorizeBase, "force_reauth") {

@@ -34,8 +34,8 @@ func openConfirmationCode(keys seal.Ring, aad []byte, code string) (time.Time, b
 }
 
 // deletionStatusURL is the status page's absolute URL: on the origin of
-// redirect_uri when it is a URL, else on this request's, with the scheme of
-// the connection itself (as redirect_uri is completed).
+// redirect_uri when it is a URL, else on the origin this request reached
+// (requestOrigin), as a path redirect_uri is completed.
 func (cfg *runtimeConfig) deletionStatusURL(r *http.Request) (string, bool) {
 	if cfg.callbackOrigin != "" {
 		return cfg.callbackOrigin + cfg.paths.dataDeletion, true

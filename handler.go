@@ -142,23 +142,26 @@ func (h *Handler) serveOwn(w http.ResponseWriter, r *http.Request, route ownRout
 // the upstream (and the signed assertion, when on), placeholders for Caddy
 // (the access log's user_id), in place of the cookies it came from.
 func (h *Handler) passIdentity(r *http.Request, s *record.Session) error {
-	assertion, err := h.assertionFor(r, s)
-	if err != nil {
+	if err := h.putIdentity(r.Header, r, s); err != nil {
 		return err
 	}
 	h.cfg.cookies.dropOwn(r)
-	h.headers.setAll(r.Header, s, assertion)
-	setUserPlaceholders(r, s.UserID, s.Username)
 	return nil
 }
 
-// assertionFor is the signed assertion of s for this request's origin, or
-// "" without assertion_header (behaviour 28).
-func (h *Handler) assertionFor(r *http.Request, s *record.Session) (string, error) {
-	if h.assertions == nil {
-		return "", nil
+// putIdentity puts s's identity (and its signed assertion, when on) on hdr
+// and names the user to Caddy.
+func (h *Handler) putIdentity(hdr http.Header, r *http.Request, s *record.Session) error {
+	var assertion string
+	if h.assertions != nil {
+		var err error
+		if assertion, err = h.assertions.forSession(r, s, h.sessions.endOf(s)); err != nil {
+			return err
+		}
 	}
-	return h.assertions.forSession(r, s, h.sessions.endOf(s))
+	h.headers.setAll(hdr, s, assertion)
+	setUserPlaceholders(r, s.UserID, s.Username)
+	return nil
 }
 
 // setUserPlaceholders names the user to Caddy, as caddyauth does: the

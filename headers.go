@@ -200,9 +200,6 @@ func (ih *identityHeaders) removeFrom(hdr http.Header) (connection []string) {
 	return connection
 }
 
-// set puts the session's identity on the request.
-func (ih *identityHeaders) set(hdr http.Header, s *record.Session) { ih.setAll(hdr, s, "") }
-
 // setAll puts the session's identity on hdr, with its signed assertion
 // when there is one, using one backing array for the values.
 func (ih *identityHeaders) setAll(hdr http.Header, s *record.Session, assertion string) {

@@ -54,9 +54,9 @@ func hasQueryKey(rawURL, key string) bool {
 	return strings.Contains(rawURL, "?"+key+"=") || strings.Contains(rawURL, "&"+key+"=")
 }
 
-// redirectURIFor completes a path-only redirect_uri with the scheme of the
-// connection itself and the request's host, never with X-Forwarded-*
-// headers, which a client can forge.
+// redirectURIFor completes a path-only redirect_uri with the origin the
+// browser reached (requestOrigin: the connection's scheme and the Host, or
+// a trusted proxy's X-Forwarded-Proto and -Host, never a client's).
 func (cfg *runtimeConfig) redirectURIFor(r *http.Request) (string, bool) {
 	if cfg.callbackOrigin != "" {
 		return cfg.redirectURI, true

@@ -22,12 +22,12 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
 	}
 	all := logoutAll(r)
 	users := h.revokeSentSessions(r)
+	// Also the sessions made within this very second: login times are in
+	// whole seconds, and ending one too many is the safe side.
+	notBefore := h.now().Unix() + 1
 	for userID, username := range users {
 		if all {
-			// Also the sessions made within this very second: login times
-			// are in whole seconds, and ending one too many is the safe side.
-			t := h.now().Unix() + 1
-			if h.shared.revokeUser(userID, t, t+h.cfg.sessionLifetime) {
+			if h.shared.revokeUser(userID, notBefore, notBefore+h.cfg.sessionLifetime) {
 				countRevocation(revokedLogoutAll)
 				h.events.revoked(userID, username, revokedLogoutAll)
 			}

@@ -44,10 +44,10 @@ func originOf(r *http.Request) (scheme, host string) {
 // proxy appending to what the client sent) names no single origin, so it
 // is not taken.
 func forwarded(hdr http.Header, name string) (string, bool) {
-	lines := hdr.Values(name)
-	if len(lines) != 1 || strings.Contains(lines[0], ",") {
+	v := oneValue(hdr[name])
+	if strings.Contains(v, ",") {
 		return "", false
 	}
-	v := strings.TrimSpace(lines[0])
+	v = strings.TrimSpace(v)
 	return v, v != ""
 }

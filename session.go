@@ -34,7 +34,7 @@ var openBuffers = sync.Pool{New: func() any { return new([512]byte) }}
 // unrevoked session of an allowed user.
 func (ss *sessions) current(r *http.Request) (record.Session, bool) {
 	t := ss.now().Unix()
-	s, ok := ss.open(r, t, true)
+	s, ok := ss.open(r, t)
 	s.SeenAt = t
 	return s, ok
 }
@@ -64,36 +64,36 @@ func (ss *sessions) endOf(s *record.Session) int64 {
 	return end
 }
 
-// openSession opens the session cookies the client sent and keeps those
-// that count: with judge, only acceptable ones (else every one that opens).
+// open opens the session cookies the client sent and keeps those that
+// count: the acceptable ones.
 // A dead or stale cookie sent first (a revoked copy, an old host-only one,
 // a sibling site's) must not hide the right one; but cookies that count
 // for different users mean someone planted one (cookie tossing), and then
 // there is no session.
-func (ss *sessions) open(r *http.Request, t int64, judge bool) (record.Session, bool) {
+func (ss *sessions) open(r *http.Request, t int64) (record.Session, bool) {
 	buf := openBuffers.Get().(*[512]byte)
 	defer openBuffers.Put(buf)
 	// The header first: on the usual request no handler has taken our
 	// cookie out yet, and looking for what was sent costs a context lookup.
-	if s, found, ok := ss.openIn(r, r.Header["Cookie"], buf, t, judge); found {
+	if s, found, ok := ss.openIn(r, r.Header["Cookie"], buf, t); found {
 		return s, ok
 	}
 	if sent := stashed(r); sent != nil {
-		s, _, ok := ss.openIn(r, sent.lines, buf, t, judge)
+		s, _, ok := ss.openIn(r, sent.lines, buf, t)
 		return s, ok
 	}
 	return record.Session{}, false
 }
 
-// openSessionIn reports whether lines hold any session of ours that counts
+// openIn reports whether lines hold any session of ours that counts
 // (found) and whether all such are one user's (ok). No callback: this runs
 // on every request, and a closure would send the session to the heap.
-func (ss *sessions) openIn(r *http.Request, lines []string, buf *[512]byte, t int64, judge bool) (s record.Session, found, ok bool) {
+func (ss *sessions) openIn(r *http.Request, lines []string, buf *[512]byte, t int64) (s record.Session, found, ok bool) {
 	names := &ss.cfg.cookies
 	scan := cookieScan{lines: lines, name: names.session, legacy: names.legacy}
 	for value, legacy, more := scan.next(); more; value, legacy, more = scan.next() {
 		next, opened := ss.openValue(buf, value, legacy, t)
-		if !opened || !ss.forHost(&next, r.Host) || (judge && !ss.acceptable(&next, t)) {
+		if !opened || !ss.forHost(&next, r.Host) || !ss.acceptable(&next, t) {
 			continue
 		}
 		if found && next.UserID != s.UserID {
@@ -163,7 +163,7 @@ func (ss *sessions) upgradeLegacy(s *record.Session, nonce []byte, t int64) {
 // first use, renewIfDue); a current one without a host is no session of
 // this site (behaviour 7, docs/behaviour.md).
 func (ss *sessions) forHost(s *record.Session, host string) bool {
-	return !ss.cfg.hostBound || s.Legacy || strings.EqualFold(s.Host, host)
+	return ss.cfg.cookies.domain != "" || s.Legacy || strings.EqualFold(s.Host, host)
 }
 
 // hostFor is the host a session issued or re-sealed for r is bound to: the
@@ -173,7 +173,7 @@ func (ss *sessions) forHost(s *record.Session, host string) bool {
 // open on every site. With cookie_domain sessions are not bound ("").
 func (ss *sessions) hostFor(r *http.Request) (host string, ok bool) {
 	switch {
-	case !ss.cfg.hostBound:
+	case ss.cfg.cookies.domain != "":
 		return "", true
 	case r.Host != "":
 		return r.Host, true
@@ -212,6 +212,6 @@ func (ss *sessions) start(id instagram.Identity, r *http.Request) record.Session
 // until the session would end, and retires the earlier release's cookie.
 func (ss *sessions) issue(w http.ResponseWriter, s *record.Session) {
 	s.Legacy = false
-	maxAge := int(ss.endOf(s) - ss.now().Unix())
+	maxAge := int(ss.endOf(s) - s.Issued)
 	ss.cfg.cookies.set(w, ss.cfg.cookies.session, ss.keys.Seal(ss.cfg.aad.Session, record.EncodeSession(s)), maxAge)
 }

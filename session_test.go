@@ -147,7 +147,10 @@ func TestHostFor(t *testing.T) {
 		{true, "", noHost, "", false},
 		{false, "", noHost, "", true},
 	} {
-		h.cfg.hostBound, h.cfg.callbackHost = c.hostBound, c.callbackHost
+		h.cfg.cookies.domain, h.cfg.callbackHost = "", c.callbackHost
+		if !c.hostBound { // a domain cookie is bound to no host
+			h.cfg.cookies.domain = "site.example"
+		}
 		if got, ok := h.sessions.hostFor(c.r); got != c.want || ok != c.ok {
 			t.Errorf("hostBound %v, callback host %q, Host %q: hostFor = %q, %v; want %q, %v",
 				c.hostBound, c.callbackHost, c.r.Host, got, ok, c.want, c.ok)
