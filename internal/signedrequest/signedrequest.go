@@ -96,8 +96,13 @@ func userIDOf(raw json.RawMessage) (string, bool) {
 	return id, ascii.Digits(id, maxUserIDDigits)
 }
 
-// decodeBase64URL decodes base64url with or without its padding.
+// decodeBase64URL decodes base64url with or without its padding. Go's
+// decoder skips line breaks; a value holding one is not how Meta spells
+// it, so it is refused: a signed request has one spelling.
 func decodeBase64URL(s string) ([]byte, bool) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, false
+	}
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	return b, err == nil
 }
